@@ -1,0 +1,39 @@
+/** The `assetd` command: dispatches to a subcommand; user errors are one line and exit 2. */
+import { isUserError, oneLine } from './errors.js';
+import { logError } from './log.js';
+import { serve } from './commands/serve.js';
+
+const USAGE = `usage: assetd <command> [options]
+
+commands:
+  serve     serve collected static files (see README: flags, ASSETD_* variables, config file)
+  help      show this text`;
+
+export const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  serve,
+};
+
+export async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const run = COMMANDS[cmd];
+  if (!run) {
+    logError(`unknown command "${cmd}" (try: assetd help)`);
+    process.exitCode = 2;
+    return;
+  }
+  try {
+    await run(rest);
+  } catch (e) {
+    if (isUserError(e)) {
+      logError(oneLine(e));
+      process.exit(2);
+    }
+    logError(`internal error: ${oneLine(e)}`);
+    if (process.env.ASSETD_DEBUG) console.error(e);
+    process.exit(1);
+  }
+}

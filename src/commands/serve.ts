@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveConfig, SERVE_FLAGS, envName, type Config } from '../config.js';
+import { UserError } from '../errors.js';
+import { logInfo } from '../log.js';
+import { createAssetServer, type AssetServer } from '../server.js';
+import { buildIndex, type StaticIndex } from '../static-index.js';
+
+type FlagValues = Record<string, string | boolean | undefined>;
+
+/** Parse `serve`-style flags (the SERVE_FLAGS table plus --config); unknown flags are a UserError. */
+export function parseServeFlags(argv: string[]): FlagValues {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' } };
+  for (const [flag, spec] of Object.entries(SERVE_FLAGS)) options[flag] = { type: spec.type };
+  try {
+    const { values } = parseArgs({ args: argv, options, allowPositionals: false, strict: true });
+    return values as FlagValues;
+  } catch (e) {
+    throw new UserError(`serve: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Read the config file named by --config or ASSETD_CONFIG, and merge every layer. */
+export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const configFile = (flags.config as string | undefined) ?? env[envName('config')];
+  let file: unknown;
+  let fileDir: string | undefined;
+  if (configFile) {
+    const abs = path.resolve(cwd, configFile);
+    let text: string;
+    try {
+      text = fs.readFileSync(abs, 'utf8');
+    } catch (e) {
+      throw new UserError(`${configFile}: cannot read config file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    try {
+      file = JSON.parse(text);
+    } catch (e) {
+      throw new UserError(`${configFile}: config file is not valid JSON (${(e as Error).message})`);
+    }
+    fileDir = path.dirname(abs);
+  }
+  return resolveConfig({ file, fileName: configFile, fileDir, env, flags, cwd });
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** The one start line: mounts, files, variants, memory, time, address. */
+export function startLine(index: StaticIndex, address: string): string {
+  const mounts = index.mounts
+    .map((m) => `${m.prefix} -> ${m.config.root}${m.manifest ? ` (${m.manifest.format} manifest)` : ''}${m.config.internal ? ' [internal]' : ''}`)
+    .join(', ');
+  const missing = index.mounts.reduce((a, m) => a + m.missing.length, 0);
+  return (
+    `serving ${mounts}; ${index.fileCount} files indexed, ${index.variantCount} variants, ` +
+    `${formatBytes(index.bytesInMemory)} in memory, ${index.symlinksSkipped} symlinks skipped` +
+    (missing > 0 ? `, ${missing} manifest names missing on disk` : '') +
+    `, ${Math.round(index.ms)} ms; listening on ${address}`
+  );
+}
+
+export interface Running {
+  config: Config;
+  server: AssetServer;
+  url: string;
+}
+
+export async function startServer(config: Config): Promise<Running> {
+  const index = await buildIndex(config.static, config);
+  for (const m of index.mounts) {
+    if (m.missing.length > 0) {
+      logInfo(`${m.manifest!.file}: ${m.missing.length} name(s) listed but missing on disk (first: ${m.missing.slice(0, 3).join(', ')})`);
+    }
+  }
+  const server = createAssetServer(config, index);
+  const addr = await server.listen();
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  logInfo(startLine(index, url));
+  return { config, server, url };
+}
+
+export async function serve(argv: string[]): Promise<void> {
+  const flags = parseServeFlags(argv);
+  const config = loadConfig(flags);
+  const running = await startServer(config);
+  const stop = () => {
+    void running.server.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

@@ -1,0 +1,82 @@
+/**
+ * Writing a response: precomputed headers and a Buffer, or a file streamed from disk.
+ * The I/O edge of the static path.
+ */
+import fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import { logError } from './log.js';
+
+const TEXT = 'text/plain; charset=utf-8';
+
+/** A small plain-text answer (errors, 404): headers and body computed once per status. */
+export interface Canned {
+  status: number;
+  headers: string[];
+  body: Buffer;
+}
+
+export function canned(status: number, text: string, extra: string[] = []): Canned {
+  const body = Buffer.from(text + '\n');
+  return { status, body, headers: ['Content-Type', TEXT, 'Content-Length', String(body.length), 'X-Content-Type-Options', 'nosniff', ...extra] };
+}
+
+export const NOT_FOUND = canned(404, 'Not Found');
+export const BAD_REQUEST = canned(400, 'Bad Request');
+export const METHOD_NOT_ALLOWED = canned(405, 'Method Not Allowed', ['Allow', 'GET, HEAD']);
+export const SERVER_ERROR = canned(500, 'Internal Server Error');
+
+export function sendCanned(req: IncomingMessage, res: ServerResponse, c: Canned, extra?: string[]): void {
+  res.writeHead(c.status, extra ? [...c.headers, ...extra] : c.headers);
+  res.end(req.method === 'HEAD' ? undefined : c.body);
+}
+
+/**
+ * Stream `file` bytes [start, end] with the given status and headers. The file is opened
+ * and checked against the size the headers promise before anything is written, so a file
+ * removed or changed since startup gives a clean 404/500 and a log line instead of a
+ * wrong or truncated body.
+ */
+export function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  headers: string[],
+  file: string,
+  expectedSize: number,
+  start: number,
+  end: number,
+): void {
+  fs.open(file, 'r', (err, fd) => {
+    if (err) {
+      logError(`${file}: ${err.code === 'ENOENT' ? 'removed since startup' : `cannot open (${err.code})`}; reload to re-index`);
+      if (!res.headersSent && !res.destroyed) sendCanned(req, res, err.code === 'ENOENT' ? NOT_FOUND : SERVER_ERROR);
+      return;
+    }
+    fs.fstat(fd, (err2, st) => {
+      if (err2 || st.size !== expectedSize) {
+        fs.close(fd, () => {});
+        logError(`${file}: ${err2 ? `cannot stat (${err2.code})` : `size changed since startup (${expectedSize} -> ${st.size} bytes)`}; reload to re-index`);
+        if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
+        return;
+      }
+      if (res.destroyed) {
+        fs.close(fd, () => {});
+        return;
+      }
+      res.writeHead(status, headers);
+      if (req.method === 'HEAD' || end < start) {
+        fs.close(fd, () => {});
+        res.end();
+        return;
+      }
+      const stream = fs.createReadStream('', { fd, start, end, autoClose: true, highWaterMark: 64 * 1024 });
+      pipeline(stream, res, (e) => {
+        if (e && (e as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+          logError(`${file}: read failed mid-response (${(e as NodeJS.ErrnoException).code ?? e.message}); connection closed`);
+        }
+        if (e) res.destroy();
+      });
+    });
+  });
+}

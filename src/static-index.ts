@@ -1,0 +1,270 @@
+/**
+ * The startup index: every file of every static mount, with each representation's
+ * complete header block computed once. Serving then needs a Map lookup, a header choice
+ * and the bytes: no filesystem call decides anything.
+ */
+import fs from 'node:fs/promises';
+import type { StaticMount } from './config.js';
+import { contentType } from './content-type.js';
+import { UserError } from './errors.js';
+import { findManifest, type Manifest } from './manifest/index.js';
+import { BR, GZIP, IDENTITY, ZSTD, type Coding } from './negotiate.js';
+import { limiter, scanRoot, type ScannedFile } from './scan.js';
+
+/** One representation of a file: the identity bytes or a precompressed sibling. */
+export interface Representation {
+  coding: Coding;
+  /** Negotiation bit (see negotiate.ts). */
+  bit: number;
+  size: number;
+  etag: string;
+  /** Absolute file to stream from when `body` is not held. */
+  file: string;
+  /** The bytes, when small enough to hold in memory. */
+  body: Buffer | undefined;
+  /** Flat [name, value, ...] header lists, ready for writeHead. */
+  h200: string[];
+  h304: string[];
+  /** 206 headers without Content-Range and Content-Length (added per request). */
+  h206: string[];
+}
+
+export interface FileEntry {
+  kind: 'file';
+  /** URL path, e.g. /static/admin/css/base.5af66c1b1797.css */
+  urlPath: string;
+  rel: string;
+  mount: MountIndex;
+  immutable: boolean;
+  contentType: string;
+  /** Last-Modified in whole seconds, and as the HTTP-date sent. */
+  lastModified: number;
+  lastModifiedHttp: string;
+  /** Representations, smallest first: the first acceptable one is served. */
+  reps: Representation[];
+  identity: Representation;
+  /** True when there is more than one representation (Vary: Accept-Encoding). */
+  varies: boolean;
+  /** Headers for a 406, when no representation is acceptable. */
+  h406: string[];
+}
+
+export interface RedirectEntry {
+  kind: 'redirect';
+  urlPath: string;
+  /** Relative Location: the last segment plus '/'. */
+  location: string;
+}
+
+export type Entry = FileEntry | RedirectEntry;
+
+export interface MountIndex {
+  config: StaticMount;
+  prefix: string;
+  manifest: Manifest | undefined;
+  files: Map<string, Entry>;
+  fileCount: number;
+  variantCount: number;
+  bytesInMemory: number;
+  symlinksSkipped: number;
+  /** Manifest names not found on disk (hashed names). */
+  missing: string[];
+  /** Files over the memory threshold, streamed from disk. */
+  streamed: number;
+  immutableCount: number;
+}
+
+export interface StaticIndex {
+  mounts: MountIndex[];
+  /** Every servable URL path of the mounts that are not internal: the hot-path lookup. */
+  public: Map<string, Entry>;
+  fileCount: number;
+  variantCount: number;
+  bytesInMemory: number;
+  symlinksSkipped: number;
+  ms: number;
+  builtAt: number;
+}
+
+export interface IndexOptions {
+  memoryThreshold: number;
+  memoryLimit: number;
+}
+
+const VARIANTS: { suffix: string; coding: Coding; bit: number }[] = [
+  { suffix: '.br', coding: 'br', bit: BR },
+  { suffix: '.zst', coding: 'zstd', bit: ZSTD },
+  { suffix: '.gz', coding: 'gzip', bit: GZIP },
+];
+
+function etagOf(mtimeMs: number, size: number, coding: Coding): string {
+  const base = `${Math.floor(mtimeMs / 1000).toString(16)}-${size.toString(16)}`;
+  return coding === 'identity' ? `"${base}"` : `"${base}-${coding === 'gzip' ? 'gz' : coding}"`;
+}
+
+/** Shared memory budget across the mounts of one index build. */
+class Budget {
+  used = 0;
+  constructor(private readonly threshold: number, private readonly limit: number) {}
+  take(size: number): boolean {
+    if (size > this.threshold || this.used + size > this.limit) return false;
+    this.used += size;
+    return true;
+  }
+}
+
+export async function buildIndex(mounts: StaticMount[], opts: IndexOptions): Promise<StaticIndex> {
+  const t0 = performance.now();
+  const budget = new Budget(opts.memoryThreshold, opts.memoryLimit);
+  const built: MountIndex[] = [];
+  for (const m of mounts) built.push(await indexMount(m, budget));
+  const pub = new Map<string, Entry>();
+  for (const mi of built) {
+    if (mi.config.internal) continue;
+    for (const [k, v] of mi.files) pub.set(k, v);
+  }
+  const sum = (f: (m: MountIndex) => number) => built.reduce((a, m) => a + f(m), 0);
+  return {
+    mounts: built,
+    public: pub,
+    fileCount: sum((m) => m.fileCount),
+    variantCount: sum((m) => m.variantCount),
+    bytesInMemory: sum((m) => m.bytesInMemory),
+    symlinksSkipped: sum((m) => m.symlinksSkipped),
+    ms: performance.now() - t0,
+    builtAt: Date.now(),
+  };
+}
+
+async function indexMount(m: StaticMount, budget: Budget): Promise<MountIndex> {
+  const scan = await scanRoot(m.root, { followSymlinks: m.followSymlinks });
+  const manifest = findManifest(m.root, m.manifest ?? undefined, m.manifestFormat ?? undefined);
+  const byRel = new Map<string, ScannedFile>();
+  for (const f of scan.files) byRel.set(f.rel, f);
+
+  const manifestRel = manifest ? relativeManifest(m.root, manifest.file, scan.files) : undefined;
+  const missing: string[] = [];
+  if (manifest) {
+    for (const h of manifest.hashed) if (!byRel.has(h)) missing.push(h);
+    if (missing.length > 0 && m.strict) {
+      throw new UserError(
+        `${manifest.file}: ${missing.length} name(s) listed but missing under ${m.root} (first: ${missing.slice(0, 3).join(', ')}); run collectstatic, or drop --strict`,
+      );
+    }
+  }
+  const pattern = new RegExp(m.immutablePattern);
+  const isImmutable = manifest ? (rel: string) => manifest.hashed.has(rel) : (rel: string) => pattern.test(rel);
+
+  const mi: MountIndex = {
+    config: m,
+    prefix: m.prefix,
+    manifest,
+    files: new Map(),
+    fileCount: 0,
+    variantCount: 0,
+    bytesInMemory: 0,
+    symlinksSkipped: scan.symlinksSkipped,
+    missing,
+    streamed: 0,
+    immutableCount: 0,
+  };
+  const run = limiter(32);
+  const jobs: Promise<void>[] = [];
+  for (const f of scan.files) {
+    if (f.rel === manifestRel) continue;
+    const variantOf = VARIANTS.find((v) => f.rel.endsWith(v.suffix) && byRel.has(f.rel.slice(0, -v.suffix.length)));
+    if (variantOf) continue; // a representation of another file, not a file of its own
+    jobs.push(run(() => addFile(mi, f, byRel, isImmutable(f.rel), budget)));
+  }
+  await Promise.all(jobs);
+  if (m.index) addIndexRoutes(mi, m.index);
+  return mi;
+}
+
+function relativeManifest(root: string, file: string, files: ScannedFile[]): string | undefined {
+  const hit = files.find((f) => f.abs === file || `${root}/${f.rel}` === file);
+  return hit?.rel;
+}
+
+async function readBody(file: string, size: number, budget: Budget): Promise<Buffer | undefined> {
+  if (!budget.take(size)) return undefined;
+  try {
+    const body = await fs.readFile(file);
+    if (body.length !== size) {
+      // changed while we looked: keep streaming it instead of holding a stale copy
+      return undefined;
+    }
+    return body;
+  } catch {
+    return undefined;
+  }
+}
+
+async function addFile(mi: MountIndex, f: ScannedFile, byRel: Map<string, ScannedFile>, immutable: boolean, budget: Budget): Promise<void> {
+  const m = mi.config;
+  const type = contentType(f.rel);
+  const lastModified = Math.floor(f.mtimeMs / 1000);
+  const lastModifiedHttp = new Date(lastModified * 1000).toUTCString();
+  const cacheControl = immutable ? m.immutableCacheControl : `public, max-age=${m.maxAge}`;
+
+  const sources: { coding: Coding; bit: number; file: ScannedFile }[] = [{ coding: 'identity', bit: IDENTITY, file: f }];
+  for (const v of VARIANTS) {
+    const sib = byRel.get(f.rel + v.suffix);
+    // a variant no smaller than the original is useless; skip it
+    if (sib && sib.size < f.size) sources.push({ coding: v.coding, bit: v.bit, file: sib });
+  }
+  const varies = sources.length > 1;
+  const reps: Representation[] = [];
+  for (const s of sources) {
+    const body = await readBody(s.file.abs, s.file.size, budget);
+    const etag = etagOf(s.file.mtimeMs, s.file.size, s.coding);
+    const common: string[] = ['ETag', etag, 'Last-Modified', lastModifiedHttp, 'Cache-Control', cacheControl];
+    if (varies) common.push('Vary', 'Accept-Encoding');
+    if (m.cors !== false) common.push('Access-Control-Allow-Origin', m.cors);
+    common.push('X-Content-Type-Options', 'nosniff');
+    const entity = ['Content-Type', type];
+    if (s.coding !== 'identity') entity.push('Content-Encoding', s.coding);
+    const h200 = [...entity, 'Content-Length', String(s.file.size), 'Accept-Ranges', 'bytes', ...common];
+    const h206 = [...entity, 'Accept-Ranges', 'bytes', ...common];
+    reps.push({ coding: s.coding, bit: s.bit, size: s.file.size, etag, file: s.file.abs, body, h200, h304: common, h206 });
+    if (body) mi.bytesInMemory += body.length;
+    else mi.streamed++;
+  }
+  const identity = reps[0];
+  reps.sort((a, b) => a.size - b.size || a.bit - b.bit);
+  const h406 = ['Content-Type', 'text/plain; charset=utf-8', 'Vary', 'Accept-Encoding'];
+  const urlPath = mi.prefix + f.rel;
+  mi.files.set(urlPath, {
+    kind: 'file',
+    urlPath,
+    rel: f.rel,
+    mount: mi,
+    immutable,
+    contentType: type,
+    lastModified,
+    lastModifiedHttp,
+    reps,
+    identity,
+    varies,
+    h406,
+  });
+  mi.fileCount++;
+  mi.variantCount += reps.length - 1;
+  if (immutable) mi.immutableCount++;
+}
+
+/** `dir/index.html` also answers `dir/`, and `dir` redirects to `dir/`. */
+function addIndexRoutes(mi: MountIndex, indexName: string): void {
+  const suffix = '/' + indexName;
+  for (const [urlPath, entry] of [...mi.files]) {
+    if (entry.kind !== 'file' || !urlPath.endsWith(suffix)) continue;
+    const dir = urlPath.slice(0, -indexName.length); // ends with '/'
+    if (!mi.files.has(dir)) mi.files.set(dir, entry);
+    const bare = dir.slice(0, -1);
+    if (bare.length > 0 && bare.length >= mi.prefix.length - 1 && !mi.files.has(bare)) {
+      const last = bare.slice(bare.lastIndexOf('/') + 1);
+      // at the mount's own root the bare path is the prefix without '/', whose last segment is the mount name
+      if (last !== '') mi.files.set(bare, { kind: 'redirect', urlPath: bare, location: `${last}/` });
+    }
+  }
+}

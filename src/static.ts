@@ -1,0 +1,93 @@
+/**
+ * Answering a request for an indexed static file: negotiate the representation, evaluate
+ * the conditionals, honour a Range, then send precomputed headers and the bytes.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { evaluate, ifRangeHolds } from './conditional.js';
+import { AcceptCache, choose } from './negotiate.js';
+import { parseRange } from './range.js';
+import { METHOD_NOT_ALLOWED, sendCanned, sendFile, canned } from './send.js';
+import type { FileEntry, Representation } from './static-index.js';
+
+const acceptCache = new AcceptCache();
+const NOT_ACCEPTABLE = canned(406, 'Not Acceptable: no representation in an accepted content coding', ['Vary', 'Accept-Encoding']);
+const RANGE_NOT_SATISFIABLE_TEXT = Buffer.from('Range Not Satisfiable\n');
+
+/** Overrides from an X-Accel-Redirect answer: the app's headers replace ours. */
+export interface HeaderOverrides {
+  /** Flat [name, value, ...]; a name given here replaces the same precomputed header. */
+  headers: string[];
+}
+
+function withOverrides(base: string[], o: HeaderOverrides | undefined): string[] {
+  if (!o || o.headers.length === 0) return base;
+  const names = new Set<string>();
+  for (let i = 0; i < o.headers.length; i += 2) names.add(o.headers[i].toLowerCase());
+  const out: string[] = [];
+  for (let i = 0; i < base.length; i += 2) if (!names.has(base[i].toLowerCase())) out.push(base[i], base[i + 1]);
+  return out.concat(o.headers);
+}
+
+export function serveFile(req: IncomingMessage, res: ServerResponse, entry: FileEntry, overrides?: HeaderOverrides): number {
+  const method = req.method;
+  if (method !== 'GET' && method !== 'HEAD') {
+    sendCanned(req, res, METHOD_NOT_ALLOWED);
+    return 405;
+  }
+  const h = req.headers;
+  let rep: Representation | undefined = entry.varies ? choose(entry.reps, acceptCache.get(h['accept-encoding'])) : entry.identity;
+  if (rep === undefined) {
+    sendCanned(req, res, NOT_ACCEPTABLE);
+    return 406;
+  }
+  if (h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined || h['if-match'] !== undefined || h['if-unmodified-since'] !== undefined) {
+    const outcome = evaluate(
+      { ifMatch: h['if-match'], ifNoneMatch: h['if-none-match'], ifModifiedSince: h['if-modified-since'], ifUnmodifiedSince: h['if-unmodified-since'] },
+      rep.etag,
+      entry.lastModified,
+    );
+    if (outcome === 304) {
+      res.writeHead(304, withOverrides(rep.h304, overrides));
+      res.end();
+      return 304;
+    }
+    if (outcome === 412) {
+      const body = Buffer.from('Precondition Failed\n');
+      res.writeHead(412, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), ...(entry.varies ? ['Vary', 'Accept-Encoding'] : [])]);
+      res.end(method === 'HEAD' ? undefined : body);
+      return 412;
+    }
+  }
+  const range = h.range;
+  if (range !== undefined && method === 'GET' && (entry.identity.bit & acceptCache.get(h['accept-encoding'])) !== 0) {
+    const id = entry.identity;
+    if (ifRangeHolds(h['if-range'] as string | undefined, id.etag, entry.lastModifiedHttp)) {
+      const r = parseRange(range, id.size);
+      if (r.kind === 'unsatisfiable') {
+        const hs = ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(RANGE_NOT_SATISFIABLE_TEXT.length), 'Content-Range', `bytes */${id.size}`];
+        if (entry.varies) hs.push('Vary', 'Accept-Encoding');
+        res.writeHead(416, hs);
+        res.end(RANGE_NOT_SATISFIABLE_TEXT);
+        return 416;
+      }
+      if (r.kind === 'single') {
+        const hs = withOverrides(id.h206, overrides).concat('Content-Range', `bytes ${r.start}-${r.end}/${id.size}`, 'Content-Length', String(r.end - r.start + 1));
+        if (id.body) {
+          res.writeHead(206, hs);
+          res.end(id.body.subarray(r.start, r.end + 1));
+        } else {
+          sendFile(req, res, 206, hs, id.file, id.size, r.start, r.end);
+        }
+        return 206;
+      }
+    }
+  }
+  const headers = withOverrides(rep.h200, overrides);
+  if (rep.body) {
+    res.writeHead(200, headers);
+    res.end(method === 'HEAD' ? undefined : rep.body);
+  } else {
+    sendFile(req, res, 200, headers, rep.file, rep.size, 0, rep.size - 1);
+  }
+  return 200;
+}
