@@ -1,0 +1,82 @@
+import t from 'tap';
+import { evaluate, httpDateSeconds, ifRangeHolds, matchesStrong, matchesWeak, parseEtagList } from '../src/conditional.js';
+
+const ETAG = '"abc-123"';
+const LM = 1_700_000_000; // seconds
+const at = (s: number) => new Date(s * 1000).toUTCString();
+
+t.test('entity-tag lists', async (t) => {
+  t.same(parseEtagList('"a", W/"b",  "c"'), ['"a"', 'W/"b"', '"c"']);
+  t.same(parseEtagList('"a,b", "c"'), ['"a,b"', '"c"'], 'commas inside quotes are part of the tag');
+  t.same(parseEtagList('*'), ['*']);
+  t.same(parseEtagList('"a", garbage, "b"'), ['"a"', '"b"']);
+  t.same(parseEtagList('"unterminated'), []);
+  t.same(parseEtagList(''), []);
+});
+
+t.test('weak and strong comparison', async (t) => {
+  t.ok(matchesWeak(ETAG, ETAG));
+  t.ok(matchesWeak(`W/${ETAG}`, ETAG), 'weak comparison ignores W/');
+  t.ok(matchesWeak(`"x", ${ETAG}`, ETAG));
+  t.ok(matchesWeak('*', ETAG));
+  t.notOk(matchesWeak('"x"', ETAG));
+  t.ok(matchesStrong(ETAG, ETAG));
+  t.notOk(matchesStrong(`W/${ETAG}`, ETAG), 'strong comparison refuses weak tags');
+  t.ok(matchesStrong('*', ETAG));
+  t.notOk(matchesStrong('"x", "y"', ETAG));
+});
+
+t.test('no preconditions: 200', async (t) => {
+  t.equal(evaluate({}, ETAG, LM), 200);
+});
+
+t.test('If-None-Match', async (t) => {
+  t.equal(evaluate({ ifNoneMatch: ETAG }, ETAG, LM), 304);
+  t.equal(evaluate({ ifNoneMatch: `"zzz", W/${ETAG}` }, ETAG, LM), 304);
+  t.equal(evaluate({ ifNoneMatch: '*' }, ETAG, LM), 304);
+  t.equal(evaluate({ ifNoneMatch: '"other"' }, ETAG, LM), 200);
+  t.equal(evaluate({ ifNoneMatch: ETAG }, ETAG, LM, false), 412, 'unsafe method: 412');
+  const many = Array.from({ length: 3000 }, (_, i) => `"t${i}"`).join(', ');
+  t.equal(evaluate({ ifNoneMatch: many }, ETAG, LM), 200, 'thousands of tags');
+  t.equal(evaluate({ ifNoneMatch: many + ', ' + ETAG }, ETAG, LM), 304);
+});
+
+t.test('If-None-Match wins over If-Modified-Since', async (t) => {
+  t.equal(evaluate({ ifNoneMatch: '"other"', ifModifiedSince: at(LM + 100) }, ETAG, LM), 200);
+  t.equal(evaluate({ ifNoneMatch: ETAG, ifModifiedSince: at(LM - 100) }, ETAG, LM), 304);
+});
+
+t.test('If-Modified-Since', async (t) => {
+  t.equal(evaluate({ ifModifiedSince: at(LM) }, ETAG, LM), 304, 'equal: not modified');
+  t.equal(evaluate({ ifModifiedSince: at(LM + 1) }, ETAG, LM), 304);
+  t.equal(evaluate({ ifModifiedSince: at(LM - 1) }, ETAG, LM), 200);
+  t.equal(evaluate({ ifModifiedSince: 'not a date' }, ETAG, LM), 200, 'invalid date ignored');
+  t.equal(evaluate({ ifModifiedSince: at(LM) }, ETAG, LM, false), 200, 'only for GET/HEAD');
+});
+
+t.test('If-Match and If-Unmodified-Since come first', async (t) => {
+  t.equal(evaluate({ ifMatch: ETAG }, ETAG, LM), 200);
+  t.equal(evaluate({ ifMatch: '"other"' }, ETAG, LM), 412);
+  t.equal(evaluate({ ifMatch: `W/${ETAG}` }, ETAG, LM), 412, 'weak tags never match If-Match');
+  t.equal(evaluate({ ifMatch: '*' }, ETAG, LM), 200);
+  t.equal(evaluate({ ifMatch: '"other"', ifNoneMatch: ETAG }, ETAG, LM), 412, '412 before 304');
+  t.equal(evaluate({ ifUnmodifiedSince: at(LM - 1) }, ETAG, LM), 412);
+  t.equal(evaluate({ ifUnmodifiedSince: at(LM) }, ETAG, LM), 200);
+  t.equal(evaluate({ ifUnmodifiedSince: 'garbage' }, ETAG, LM), 200);
+  t.equal(evaluate({ ifMatch: ETAG, ifUnmodifiedSince: at(LM - 1) }, ETAG, LM), 200, 'If-Unmodified-Since ignored when If-Match is present');
+});
+
+t.test('dates', async (t) => {
+  t.equal(httpDateSeconds('Sun, 06 Nov 1994 08:49:37 GMT'), 784111777);
+  t.ok(Number.isNaN(httpDateSeconds('yesterday')));
+});
+
+t.test('If-Range', async (t) => {
+  const lm = at(LM);
+  t.ok(ifRangeHolds(undefined, ETAG, lm));
+  t.ok(ifRangeHolds(ETAG, ETAG, lm));
+  t.notOk(ifRangeHolds('"other"', ETAG, lm));
+  t.notOk(ifRangeHolds(`W/${ETAG}`, ETAG, lm), 'weak validators never satisfy If-Range');
+  t.ok(ifRangeHolds(lm, ETAG, lm));
+  t.notOk(ifRangeHolds(at(LM - 10), ETAG, lm));
+});
