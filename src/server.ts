@@ -5,9 +5,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
-import { UserError } from './errors.js';
+import { oneLine, UserError } from './errors.js';
+import { logError } from './log.js';
 import { requestPath } from './paths.js';
-import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, sendCanned } from './send.js';
+import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
 import type { MountIndex, StaticIndex } from './static-index.js';
 import { serveFile } from './static.js';
 
@@ -24,6 +25,19 @@ export interface AssetServer {
 function mountFor(mounts: MountIndex[], p: string): MountIndex | undefined {
   for (const m of mounts) if (p.startsWith(m.prefix)) return m;
   return undefined;
+}
+
+/** A bug in a handler answers 500 (or closes the connection) and logs one line; it never ends the process. */
+function guard(handler: http.RequestListener): http.RequestListener {
+  return (req, res) => {
+    try {
+      handler(req, res);
+    } catch (e) {
+      logError(`${req.method} ${req.url}: internal error: ${oneLine(e)}`);
+      if (!res.headersSent) sendCanned(req, res, SERVER_ERROR);
+      else res.destroy();
+    }
+  };
 }
 
 export function createAssetServer(config: Config, initial: StaticIndex): AssetServer {
@@ -56,7 +70,7 @@ export function createAssetServer(config: Config, initial: StaticIndex): AssetSe
     sendCanned(req, res, NOT_FOUND);
   };
 
-  const server = http.createServer(handler);
+  const server = http.createServer(guard(handler));
 
   return {
     server,
