@@ -3,13 +3,13 @@
  * complete header block computed once. Serving then needs a Map lookup, a header choice
  * and the bytes: no filesystem call decides anything.
  */
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import type { StaticMount } from './config.js';
 import { contentType } from './content-type.js';
 import { UserError } from './errors.js';
 import { findManifest, type Manifest } from './manifest/index.js';
 import { BR, GZIP, IDENTITY, ZSTD, type Coding } from './negotiate.js';
-import { limiter, scanRoot, type ScannedFile } from './scan.js';
+import { scanRootSync, type ScannedFile } from './scan.js';
 
 /** One representation of a file: the identity bytes or a precompressed sibling. */
 export interface Representation {
@@ -111,6 +111,9 @@ class Budget {
     this.used += size;
     return true;
   }
+  give(size: number): void {
+    this.used -= size;
+  }
 }
 
 export async function buildIndex(mounts: StaticMount[], opts: IndexOptions): Promise<StaticIndex> {
@@ -137,7 +140,7 @@ export async function buildIndex(mounts: StaticMount[], opts: IndexOptions): Pro
 }
 
 async function indexMount(m: StaticMount, budget: Budget): Promise<MountIndex> {
-  const scan = await scanRoot(m.root, { followSymlinks: m.followSymlinks });
+  const scan = scanRootSync(m.root, { followSymlinks: m.followSymlinks });
   const manifest = findManifest(m.root, m.manifest ?? undefined, m.manifestFormat ?? undefined);
   const byRel = new Map<string, ScannedFile>();
   for (const f of scan.files) byRel.set(f.rel, f);
@@ -168,15 +171,12 @@ async function indexMount(m: StaticMount, budget: Budget): Promise<MountIndex> {
     streamed: 0,
     immutableCount: 0,
   };
-  const run = limiter(32);
-  const jobs: Promise<void>[] = [];
   for (const f of scan.files) {
     if (f.rel === manifestRel) continue;
     const variantOf = VARIANTS.find((v) => f.rel.endsWith(v.suffix) && byRel.has(f.rel.slice(0, -v.suffix.length)));
     if (variantOf) continue; // a representation of another file, not a file of its own
-    jobs.push(run(() => addFile(mi, f, byRel, isImmutable(f.rel), budget)));
+    addFile(mi, f, byRel, isImmutable(f.rel), budget);
   }
-  await Promise.all(jobs);
   if (m.index) addIndexRoutes(mi, m.index);
   return mi;
 }
@@ -186,21 +186,19 @@ function relativeManifest(root: string, file: string, files: ScannedFile[]): str
   return hit?.rel;
 }
 
-async function readBody(file: string, size: number, budget: Budget): Promise<Buffer | undefined> {
+function readBody(file: string, size: number, budget: Budget): Buffer | undefined {
   if (!budget.take(size)) return undefined;
   try {
-    const body = await fs.readFile(file);
-    if (body.length !== size) {
-      // changed while we looked: keep streaming it instead of holding a stale copy
-      return undefined;
-    }
-    return body;
+    const body = fs.readFileSync(file);
+    if (body.length === size) return body;
   } catch {
-    return undefined;
+    // unreadable now: it will be streamed, and a read error answered per request
   }
+  budget.give(size);
+  return undefined;
 }
 
-async function addFile(mi: MountIndex, f: ScannedFile, byRel: Map<string, ScannedFile>, immutable: boolean, budget: Budget): Promise<void> {
+function addFile(mi: MountIndex, f: ScannedFile, byRel: Map<string, ScannedFile>, immutable: boolean, budget: Budget): void {
   const m = mi.config;
   const type = contentType(f.rel);
   const lastModified = Math.floor(f.mtimeMs / 1000);
@@ -216,7 +214,7 @@ async function addFile(mi: MountIndex, f: ScannedFile, byRel: Map<string, Scanne
   const varies = sources.length > 1;
   const reps: Representation[] = [];
   for (const s of sources) {
-    const body = await readBody(s.file.abs, s.file.size, budget);
+    const body = readBody(s.file.abs, s.file.size, budget);
     const etag = etagOf(s.file.mtimeMs, s.file.size, s.coding);
     const common: string[] = ['ETag', etag, 'Last-Modified', lastModifiedHttp, 'Cache-Control', cacheControl];
     if (varies) common.push('Vary', 'Accept-Encoding');
