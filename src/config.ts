@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { UserError } from './errors.js';
 import { MANIFEST_FORMATS, type ManifestFormat } from './manifest/types.js';
+import { parseUpstream } from './upstream-target.js';
 
 export interface StaticMount {
   /** URL prefix, starting and ending with '/'. */
@@ -43,9 +44,23 @@ export interface Config {
   /** Total bytes held in memory across all mounts; larger sets stream the rest. */
   memoryLimit: number;
   static: StaticMount[];
+  /** The app server requests no mount claims go to: http://host:port or unix:/path, or null. */
+  upstream: string | null;
+  /** Most connections kept open to the upstream. */
+  upstreamConnections: number;
+  /** Milliseconds to establish a connection to the upstream (502 past it). */
+  upstreamConnectTimeout: number;
+  /** Milliseconds to wait for the upstream's response headers (504 past it); 0 waits forever. */
+  upstreamHeadersTimeout: number;
+  /** Milliseconds of silence allowed between two chunks of the upstream's body; 0 waits forever. */
+  upstreamBodyTimeout: number;
+  /** Forward the client's Host header (true) or send the upstream's own host (false). */
+  upstreamKeepHost: boolean;
+  /** Largest request body forwarded, in bytes (413 past it); 0 for no limit. */
+  maxBodySize: number;
 }
 
-type Kind = 'string' | 'int' | 'bool' | 'port' | 'prefix' | 'cors' | 'nullable-string' | 'format' | 'regex';
+type Kind = 'string' | 'int' | 'bool' | 'port' | 'prefix' | 'cors' | 'nullable-string' | 'format' | 'regex' | 'upstream';
 
 interface Field {
   kind: Kind;
@@ -61,6 +76,13 @@ export const TOP_FIELDS: Record<string, Field> = {
   port: { kind: 'port', default: 8080, doc: 'TCP port to listen on (0 picks a free one).' },
   memoryThreshold: { kind: 'int', min: 0, default: 256 * 1024, doc: 'Files and variants up to this many bytes are held in memory; larger ones stream from disk.' },
   memoryLimit: { kind: 'int', min: 0, default: 256 * 1024 * 1024, doc: 'Cap on the bytes held in memory over all mounts; past it, files stream from disk.' },
+  upstream: { kind: 'upstream', default: null, doc: 'App server for requests no mount claims: http://host:port or unix:/path/to.sock; null answers them 404.' },
+  upstreamConnections: { kind: 'int', min: 1, default: 32, doc: 'Most keep-alive connections open to the upstream.' },
+  upstreamConnectTimeout: { kind: 'int', min: 1, default: 10_000, doc: 'Milliseconds to connect to the upstream before answering 502.' },
+  upstreamHeadersTimeout: { kind: 'int', min: 0, default: 60_000, doc: "Milliseconds to wait for the upstream's response headers before answering 504; 0 waits forever." },
+  upstreamBodyTimeout: { kind: 'int', min: 0, default: 60_000, doc: "Milliseconds of silence allowed inside the upstream's response body; 0 waits forever." },
+  upstreamKeepHost: { kind: 'bool', default: true, doc: "Forward the client's Host header (true) or the upstream's own host (false)." },
+  maxBodySize: { kind: 'int', min: 0, default: 100 * 1024 * 1024, doc: 'Largest request body forwarded to the upstream, in bytes (413 past it); 0 for no limit.' },
 };
 
 export const MOUNT_FIELDS: Record<string, Field> = {
@@ -99,6 +121,13 @@ export const SERVE_FLAGS: Record<string, { key: string; type: 'string' | 'boolea
   'follow-symlinks': { key: 'mount.followSymlinks', type: 'boolean' },
   strict: { key: 'mount.strict', type: 'boolean' },
   fallthrough: { key: 'mount.fallthrough', type: 'boolean' },
+  upstream: { key: 'upstream', type: 'string' },
+  'upstream-connections': { key: 'upstreamConnections', type: 'string' },
+  'upstream-connect-timeout': { key: 'upstreamConnectTimeout', type: 'string' },
+  'upstream-headers-timeout': { key: 'upstreamHeadersTimeout', type: 'string' },
+  'upstream-body-timeout': { key: 'upstreamBodyTimeout', type: 'string' },
+  'upstream-keep-host': { key: 'upstreamKeepHost', type: 'string' },
+  'max-body-size': { key: 'maxBodySize', type: 'string' },
 };
 
 export function envName(flag: string): string {
@@ -173,6 +202,13 @@ function coerce(kind: Kind, raw: unknown, where: string, field: Field, fromStrin
       if (!p.endsWith('/')) p += '/';
       if (/\/\.{1,2}\/|\/\/|[?#%\\\s]/.test(p)) bad('expected a plain URL path (no "..", "//", "?", "#", "%", "\\" or spaces)');
       return p;
+    }
+    case 'upstream': {
+      if (raw === null || (fromString && raw === '')) return null;
+      if (typeof raw !== 'string') bad('expected "http://host:port", "unix:/path/to.sock" or null');
+      const u = parseUpstream(raw as string);
+      if (!u.ok) bad(u.why);
+      return (u as { ok: true; target: { label: string } }).target.label;
     }
     case 'cors':
       if (raw === false || (fromString && typeof raw === 'string' && /^(false|off|none|)$/i.test(raw))) return false;

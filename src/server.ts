@@ -1,6 +1,7 @@
 /**
  * The HTTP server: one request handler that routes a path to the static index (a Map
- * lookup), or answers 400/404. Media and proxy are siblings of static here, not layers.
+ * lookup), to the upstream app, or answers 400/404. Media and proxy are siblings of
+ * static here, not layers.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,8 @@ import { requestPath } from './paths.js';
 import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
 import type { MountIndex, StaticIndex } from './static-index.js';
 import { serveFile } from './static.js';
+import type { Proxy } from './proxy.js';
+import { rawAnswer, tunnel } from './upgrade.js';
 
 export interface AssetServer {
   server: http.Server;
@@ -40,13 +43,37 @@ function guard(handler: http.RequestListener): http.RequestListener {
   };
 }
 
-export function createAssetServer(config: Config, initial: StaticIndex): AssetServer {
+/** The raw path of a request target (before decoding), for prefix checks on refused paths. */
+function rawPathOf(url: string): string {
+  const m = /^(?:https?:\/\/[^/?#]*)?([^?#]*)/i.exec(url);
+  return m ? m[1] : url;
+}
+
+export interface ServerOptions {
+  /** The app server requests no mount claims go to; without it they are 404. */
+  proxy?: Proxy;
+}
+
+export function createAssetServer(config: Config, initial: StaticIndex, options: ServerOptions = {}): AssetServer {
   let index = initial;
   let mounts = [...index.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
+  const proxy = options.proxy;
+
+  /** Does a static mount own this path outright (no fallthrough to the app)? */
+  const claimed = (p: string): boolean => {
+    if (index.public.has(p)) return true;
+    const mount = mountFor(mounts, p);
+    return mount !== undefined && (mount.config.internal || !mount.config.fallthrough);
+  };
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const parsed = requestPath(req.url ?? '');
     if (!parsed.ok) {
+      // A path this server would refuse is still the app's to judge when no mount owns it.
+      if (proxy !== undefined && (req.url ?? '').length > 0 && mountFor(mounts, rawPathOf(req.url!)) === undefined && parsed.why !== 'not-origin-form') {
+        proxy.forward(req, res);
+        return;
+      }
       sendCanned(req, res, BAD_REQUEST);
       return;
     }
@@ -63,14 +90,44 @@ export function createAssetServer(config: Config, initial: StaticIndex): AssetSe
       return;
     }
     const mount = mountFor(mounts, p);
-    if (mount !== undefined && !mount.config.internal && req.method !== 'GET' && req.method !== 'HEAD') {
-      sendCanned(req, res, METHOD_NOT_ALLOWED);
+    if (mount !== undefined) {
+      if (mount.config.internal) {
+        sendCanned(req, res, NOT_FOUND);
+        return;
+      }
+      if (mount.config.fallthrough && proxy !== undefined) {
+        proxy.forward(req, res);
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        sendCanned(req, res, METHOD_NOT_ALLOWED);
+        return;
+      }
+      sendCanned(req, res, NOT_FOUND);
+      return;
+    }
+    if (proxy !== undefined) {
+      proxy.forward(req, res);
       return;
     }
     sendCanned(req, res, NOT_FOUND);
   };
 
   const server = http.createServer(guard(handler));
+  if (proxy !== undefined) {
+    server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      const parsed = requestPath(req.url ?? '');
+      if (!parsed.ok) return rawAnswer(socket, 400, 'Bad Request');
+      if (claimed(parsed.path)) return rawAnswer(socket, 404, 'Not Found');
+      tunnel(req, socket, head, {
+        target: proxy.target,
+        keepHost: config.upstreamKeepHost,
+        connectTimeout: config.upstreamConnectTimeout,
+        headersTimeout: config.upstreamHeadersTimeout,
+      });
+    });
+  }
 
   return {
     server,
@@ -92,9 +149,9 @@ export function createAssetServer(config: Config, initial: StaticIndex): AssetSe
         });
       }),
     close: () =>
-      new Promise((resolve) => {
+      new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }),
+      }).then(() => proxy?.close()),
   };
 }

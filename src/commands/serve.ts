@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { resolveConfig, SERVE_FLAGS, envName, type Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { logInfo } from '../log.js';
+import { staticAccelSources } from '../accel.js';
+import { createProxy, type Proxy } from '../proxy.js';
 import { createAssetServer, type AssetServer } from '../server.js';
 import { buildIndex, type StaticIndex } from '../static-index.js';
 
@@ -51,7 +53,7 @@ export function formatBytes(n: number): string {
 }
 
 /** The one start line: mounts, files, variants, memory, time, address. */
-export function startLine(index: StaticIndex, address: string): string {
+export function startLine(index: StaticIndex, address: string, upstream: string | null = null): string {
   const mounts = index.mounts
     .map((m) => `${m.prefix} -> ${m.config.root}${m.manifest ? ` (${m.manifest.format} manifest)` : ''}${m.config.internal ? ' [internal]' : ''}`)
     .join(', ');
@@ -60,7 +62,7 @@ export function startLine(index: StaticIndex, address: string): string {
     `serving ${mounts}; ${index.fileCount} files indexed, ${index.variantCount} variants, ` +
     `${formatBytes(index.bytesInMemory)} in memory, ${index.symlinksSkipped} symlinks skipped` +
     (missing > 0 ? `, ${missing} manifest names missing on disk` : '') +
-    `, ${Math.round(index.ms)} ms; listening on ${address}`
+    `, ${Math.round(index.ms)} ms; ${upstream ? `other requests go to ${upstream}` : 'other requests get 404 (no upstream)'}; listening on ${address}`
   );
 }
 
@@ -77,11 +79,13 @@ export async function startServer(config: Config): Promise<Running> {
       logInfo(`${m.manifest!.file}: ${m.missing.length} name(s) listed but missing on disk (first: ${m.missing.slice(0, 3).join(', ')})`);
     }
   }
-  const server = createAssetServer(config, index);
+  let server: AssetServer | undefined;
+  const proxy: Proxy | undefined = config.upstream ? createProxy(config, { accelSources: () => staticAccelSources(server!.getIndex()) }) : undefined;
+  server = createAssetServer(config, index, { proxy });
   const addr = await server.listen();
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
-  logInfo(startLine(index, url));
+  logInfo(startLine(index, url, config.upstream));
   return { config, server, url };
 }
 

@@ -1,0 +1,82 @@
+/**
+ * X-Accel-Redirect: the app answers with a path and this server sends the file, the way
+ * nginx does for a Django view that checks permissions first. The path is decoded once,
+ * must not climb with '.' or '..' segments, and must fall under a mount; the mount's own
+ * resolver decides whether the file exists (internal mounts included).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { firstHeader, type HeaderRecord } from './hop-by-hop.js';
+import { requestPath } from './paths.js';
+import type { StaticIndex } from './static-index.js';
+import { serveFile, type HeaderOverrides } from './static.js';
+
+/** Sends one resolved file, with the app's headers replacing the mount's own. */
+export type AccelServe = (req: IncomingMessage, res: ServerResponse, overrides: HeaderOverrides) => void;
+
+/**
+ * A mount X-Accel-Redirect can reach. `open` answers undefined when there is no such file.
+ * Static mounts look up their startup index; a mount that reads the disk per request can
+ * plug in its own asynchronous resolver here.
+ */
+export interface AccelSource {
+  prefix: string;
+  open(urlPath: string): AccelServe | undefined | Promise<AccelServe | undefined>;
+}
+
+export type AccelPath = { ok: true; path: string } | { ok: false; why: string };
+
+/** The URL path an X-Accel-Redirect value names, or why it is refused. Pure. */
+export function accelPath(value: string): AccelPath {
+  const v = value.trim();
+  if (!v.startsWith('/')) return { ok: false, why: 'not an absolute path' };
+  const q = v.search(/[?#]/);
+  const rawPath = q === -1 ? v : v.slice(0, q);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    return { ok: false, why: 'bad percent-encoding' };
+  }
+  if (decoded.split('/').some((s) => s === '.' || s === '..')) return { ok: false, why: 'has "." or ".." segments' };
+  const r = requestPath(rawPath);
+  if (!r.ok) return { ok: false, why: r.why };
+  return { ok: true, path: r.path };
+}
+
+/** The mount source whose prefix holds the path, longest prefix first. */
+export function sourceFor(sources: readonly AccelSource[], urlPath: string): AccelSource | undefined {
+  let best: AccelSource | undefined;
+  for (const s of sources) if (urlPath.startsWith(s.prefix) && (best === undefined || s.prefix.length > best.prefix.length)) best = s;
+  return best;
+}
+
+/** Headers of the app's answer that carry over to the file it redirected to. */
+export const ACCEL_KEPT_HEADERS = ['Content-Type', 'Content-Disposition', 'Cache-Control', 'Expires', 'Set-Cookie'] as const;
+
+/** The app's headers that replace the mount's own on the file response. Pure. */
+export function accelOverrides(headers: HeaderRecord): HeaderOverrides {
+  const out: string[] = [];
+  for (const name of ACCEL_KEPT_HEADERS) {
+    const lower = name.toLowerCase();
+    if (lower === 'set-cookie') {
+      const v = headers[lower];
+      if (v !== undefined) for (const c of Array.isArray(v) ? v : [v]) out.push(name, c);
+      continue;
+    }
+    const v = firstHeader(headers, lower);
+    if (v !== undefined) out.push(name, v);
+  }
+  return { headers: out };
+}
+
+/** Every static mount of an index, internal ones included, as X-Accel-Redirect sources. */
+export function staticAccelSources(index: StaticIndex): AccelSource[] {
+  return index.mounts.map((m) => ({
+    prefix: m.prefix,
+    open(urlPath: string): AccelServe | undefined {
+      const entry = m.files.get(urlPath);
+      if (entry === undefined || entry.kind !== 'file') return undefined;
+      return (req, res, overrides) => serveFile(req, res, entry, overrides);
+    },
+  }));
+}

@@ -1,0 +1,113 @@
+/**
+ * assetd in front of a real Django app under gunicorn (Debian's python3-django and
+ * gunicorn; .ci/run installs them): a page, a CSRF-protected form POST, a redirect,
+ * cookies, forwarding headers and an X-Accel-Redirect view for a protected file.
+ */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { staticAccelSources } from '../src/accel.js';
+import { resolveConfig } from '../src/config.js';
+import { createProxy } from '../src/proxy.js';
+import { createAssetServer } from '../src/server.js';
+import { buildIndex } from '../src/static-index.js';
+import { request, tempDir, waitFor } from './helpers/stack.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const GUNICORN = '/usr/bin/gunicorn';
+const DJANGO = '/usr/lib/python3/dist-packages/django';
+
+if (!fs.existsSync(GUNICORN) || !fs.existsSync(DJANGO)) {
+  t.plan(0, `needs Debian's gunicorn and python3-django (${GUNICORN}, ${DJANGO}); .ci/run installs them`);
+} else {
+  t.setTimeout(60_000);
+  t.test('Django under gunicorn behind assetd', async (t) => {
+    const pdf = crypto.randomBytes(50_000);
+    const dir = tempDir(t, { 'static/site.css': 'body{}\n', 'prot/invoices/42.pdf': pdf });
+    // gunicorn on a unix socket in the temp dir: the upstream is `unix:/path`
+    const sock = path.join(dir, 'app.sock');
+    const gunicorn = spawn(GUNICORN, ['-w', '1', '-b', `unix:${sock}`, '--chdir', path.join(repoRoot, 'test/fixtures/django'), 'proxysite.wsgi'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    let glog = '';
+    gunicorn.stderr!.on('data', (c: Buffer) => (glog += c.toString()));
+    t.teardown(() => {
+      gunicorn.kill('SIGKILL');
+    });
+    await waitFor('gunicorn to listen', () => fs.existsSync(sock) || undefined, 20_000).catch((e) => {
+      throw new Error(`${e.message}: ${glog}`);
+    });
+
+    const config = resolveConfig({
+      file: { port: 0, upstream: `unix:${sock}`, static: [{ prefix: '/static/', root: 'static' }, { prefix: '/protected/', root: 'prot', internal: true }] },
+      fileDir: dir,
+    });
+    const index = await buildIndex(config.static, config);
+    const proxy = createProxy(config, { accelSources: () => staticAccelSources(index) });
+    const server = createAssetServer(config, index, { proxy });
+    const addr = await server.listen();
+    t.teardown(() => {
+      server.server.closeAllConnections();
+      return server.close();
+    });
+    const url = `http://127.0.0.1:${addr.port}`;
+
+    // a page, with the CSRF cookie Django sets
+    const page = await request(url, { path: '/app/page', headers: { Host: 'shop.example' } });
+    t.equal(page.status, 200, glog);
+    t.match(page.headers['content-type'], /text\/html/);
+    const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(page.body.toString())?.[1];
+    t.ok(token, 'the page carries a CSRF token');
+    const csrfCookie = (page.headers['set-cookie'] ?? []).find((c) => c.startsWith('csrftoken='));
+    t.ok(csrfCookie, 'Django set its CSRF cookie through the proxy');
+
+    // a form POST, with the cookie and token
+    const form = new URLSearchParams({ csrfmiddlewaretoken: token!, name: 'Zoë & co', tag: 'a' });
+    form.append('tag', 'b');
+    const post = await request(url, {
+      method: 'POST',
+      path: '/app/form',
+      headers: { Host: 'shop.example', 'Content-Type': 'application/x-www-form-urlencoded', Cookie: csrfCookie!.split(';')[0] },
+      body: form.toString(),
+    });
+    t.equal(post.status, 200, post.body.toString());
+    t.same(JSON.parse(post.body.toString()), { fields: { name: ['Zoë & co'], tag: ['a', 'b'] } });
+    const forged = await request(url, { method: 'POST', path: '/app/form', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'name=x' });
+    t.equal(forged.status, 403, "without the token Django's CSRF check refuses, as it should");
+
+    // a redirect, passed through untouched
+    const go = await request(url, { path: '/app/go' });
+    t.equal(go.status, 302);
+    t.equal(go.headers.location, '/app/page');
+
+    // two cookies, two Set-Cookie lines
+    const ck = await request(url, { path: '/app/cookies' });
+    t.equal(ck.status, 200);
+    const cookies = ck.headers['set-cookie'] ?? [];
+    t.equal(cookies.length, 2);
+    t.match(cookies[0], /^first=one;.*HttpOnly/);
+    t.match(cookies[1], /^second=two;.*Max-Age=60/);
+
+    // what Django sees of the client
+    const who = JSON.parse((await request(url, { path: '/app/whoami?q=1', headers: { Host: 'shop.example:8443' } })).body.toString());
+    t.same(who, { host: 'shop.example:8443', forwarded_for: '127.0.0.1', forwarded_proto: 'http', forwarded_host: 'shop.example:8443', query: { q: '1' } });
+
+    // X-Accel-Redirect: Django checks the cookie, assetd sends the protected file
+    const denied = await request(url, { path: '/app/invoice/42' });
+    t.equal(denied.status, 403);
+    const inv = await request(url, { path: '/app/invoice/42', headers: { Cookie: 'user=alice' } });
+    t.equal(inv.status, 200);
+    t.ok(inv.body.equals(pdf), 'the protected file, byte for byte');
+    t.equal(inv.headers['content-type'], 'application/pdf');
+    t.equal(inv.headers['content-disposition'], 'attachment; filename="invoice-42.pdf"');
+    t.equal(inv.headers['cache-control'], 'private, no-store');
+    t.equal(inv.headers['x-accel-redirect'], undefined);
+    t.equal((await request(url, { path: '/protected/invoices/42.pdf' })).status, 404, 'not reachable directly');
+    const missing = await request(url, { path: '/app/invoice/7', headers: { Cookie: 'user=alice' } });
+    t.equal(missing.status, 404, 'a redirect to a file that does not exist is a 404');
+  });
+}
