@@ -11,6 +11,8 @@ import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, sendCanned } from './send.j
 import type { MountIndex, StaticIndex } from './static-index.js';
 import { serveFile } from './static.js';
 
+const CONNECT_REFUSED = 'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
+
 export interface AssetServer {
   server: http.Server;
   /** Swap in a new static index; requests in flight finish on the one they started with. */
@@ -57,6 +59,11 @@ export function createAssetServer(config: Config, initial: StaticIndex): AssetSe
   };
 
   const server = http.createServer(handler);
+  // CONNECT asks for a tunnel, which a file server never opens: answer instead of dropping the connection.
+  server.on('connect', (_req: http.IncomingMessage, socket: import('node:stream').Duplex) => {
+    socket.on('error', () => {});
+    socket.end(CONNECT_REFUSED);
+  });
 
   return {
     server,
