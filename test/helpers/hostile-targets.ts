@@ -180,22 +180,28 @@ export function hostileTargets(prefix = '/static/'): HostileTarget[] {
 
 /**
  * Targets that legitimately end in a redirect: directory paths without their slash, reached
- * in hostile ways. The Location must stay relative and on this origin.
+ * in hostile ways. The Location must stay relative and on this origin; `location` is the
+ * expected value (names outside ASCII are percent-encoded).
  */
-export function redirectTargets(prefix = '/static/'): HostileTarget[] {
-  const list = [
-    `${prefix}dir`,
-    `${prefix}dir?next=//evil.example/`,
-    `${prefix}dir?next=http://evil.example/`,
-    `${prefix}dir?%0d%0aSet-Cookie:%20x=1`,
-    `${prefix}dir?/../../secret.txt`,
-    `//${prefix.slice(1)}dir`,
-    `///${prefix.slice(1)}dir`,
-    `${prefix}css/../dir`,
-    `${prefix}./dir`,
-    `http://evil.example${prefix}dir`,
-    `//evil.example/..${prefix}dir`,
-    `${prefix}%64ir`,
+export function redirectTargets(prefix = '/static/'): (HostileTarget & { location: string })[] {
+  const rows: [string, string][] = [
+    [`${prefix}dir`, 'dir/'],
+    [`${prefix}dir?next=//evil.example/`, 'dir/?next=//evil.example/'],
+    [`${prefix}dir?next=http://evil.example/`, 'dir/?next=http://evil.example/'],
+    [`${prefix}dir?%0d%0aSet-Cookie:%20x=1`, 'dir/?%0d%0aSet-Cookie:%20x=1'],
+    [`${prefix}dir?/../../secret.txt`, 'dir/?/../../secret.txt'],
+    [`//${prefix.slice(1)}dir`, 'dir/'],
+    [`///${prefix.slice(1)}dir`, 'dir/'],
+    [`${prefix}css/../dir`, 'dir/'],
+    [`${prefix}./dir`, 'dir/'],
+    [`http://evil.example${prefix}dir`, 'dir/'],
+    [`//evil.example/..${prefix}dir`, 'dir/'],
+    [`${prefix}%64ir`, 'dir/'],
+    // directory names outside ASCII and Latin-1 must be percent-encoded in the header
+    [`${prefix}%E6%97%A5%E6%9C%AC`, '%E6%97%A5%E6%9C%AC/'],
+    [`${prefix}caf%C3%A9`, 'caf%C3%A9/'],
+    [`${prefix}with%20space`, 'with%20space/'],
+    [`${prefix}%E6%97%A5%E6%9C%AC?q=1`, '%E6%97%A5%E6%9C%AC/?q=1'],
   ];
-  return list.map((target) => ({ name: `redirect ${target}`, bytes: requestBytes(target) }));
+  return rows.map(([target, location]) => ({ name: `redirect ${target}`, bytes: requestBytes(target), location }));
 }

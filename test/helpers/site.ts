@@ -67,6 +67,10 @@ export function makeSite(t: Teardown, opts: { bigSize?: number } = {}): Site {
   fs.writeFileSync(path.join(root, 'css', 'site.css.br'), zlib.brotliCompressSync(css));
   fs.mkdirSync(path.join(root, 'dir'));
   fs.writeFileSync(path.join(root, 'dir', 'index.html'), '<p>dir</p>\n');
+  for (const name of ['日本', 'café', 'with space']) {
+    fs.mkdirSync(path.join(root, name));
+    fs.writeFileSync(path.join(root, name, 'index.html'), `<p>${name}</p>\n`);
+  }
   const bigSize = opts.bigSize ?? BIG_SIZE;
   fs.writeFileSync(path.join(root, 'big.bin'), bigContent(bigSize));
   // symlinks out of the root: to the secret file, to the sibling folder, to the parent
