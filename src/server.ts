@@ -5,9 +5,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
-import { UserError } from './errors.js';
+import { oneLine, UserError } from './errors.js';
+import { logError } from './log.js';
 import { requestPath } from './paths.js';
-import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, sendCanned } from './send.js';
+import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
 import type { MountIndex, StaticIndex } from './static-index.js';
 import { serveFile } from './static.js';
 
@@ -32,7 +33,7 @@ export function createAssetServer(config: Config, initial: StaticIndex): AssetSe
   let index = initial;
   let mounts = [...index.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
 
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const route = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const parsed = requestPath(req.url ?? '');
     if (!parsed.ok) {
       sendCanned(req, res, BAD_REQUEST);
@@ -56,6 +57,22 @@ export function createAssetServer(config: Config, initial: StaticIndex): AssetSe
       return;
     }
     sendCanned(req, res, NOT_FOUND);
+  };
+
+  // Last line of defence: a request that makes routing throw gets a 500 (or a closed
+  // connection once headers are out) and one log line; the process keeps serving.
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    try {
+      route(req, res);
+    } catch (e) {
+      logError(`${req.method} ${JSON.stringify((req.url ?? '').slice(0, 200))}: internal error (${oneLine(e)}); answered 500`);
+      try {
+        if (res.headersSent) res.destroy();
+        else sendCanned(req, res, SERVER_ERROR);
+      } catch {
+        res.destroy();
+      }
+    }
   };
 
   const server = http.createServer(handler);
