@@ -70,6 +70,16 @@ const FAULTS: Fault[] = [
     log: /big\.bin: /,
   },
   {
+    name: 'streamed file replaced by a FIFO (opening would block)',
+    inject: (site) => {
+      fs.rmSync(path.join(site.root, 'big.bin'));
+      execFileSync('mkfifo', [path.join(site.root, 'big.bin')]);
+    },
+    target: '/static/big.bin',
+    status: [500],
+    log: /big\.bin: not a regular file any more/,
+  },
+  {
     name: 'streamed file made unreadable',
     inject: (site) => {
       if (isRoot) return 'running as root, which reads any file: permission faults cannot be injected';
@@ -199,4 +209,37 @@ t.test('fault: a client that stops reading a large response: the server holds ba
   const body = all.subarray(all.indexOf('\r\n\r\n') + 4);
   t.equal(body.length, size, 'the whole body arrives once the client reads again');
   t.ok(body.equals(bigContent(size)), 'and it is byte-for-byte the file');
+});
+
+t.test('fault: a streamed file truncated mid-response: the connection is closed, one line logged', async (t) => {
+  const site = makeSite(t, { bigSize: 32 * 1024 * 1024 });
+  const log = captureLog(t);
+  const server = await startSite(t, site);
+  const client = net.connect(server.port, '127.0.0.1');
+  t.teardown(() => client.destroy());
+  let received = 0;
+  let head = '';
+  client.on('data', (d: Buffer) => {
+    if (head === '') head = d.toString('latin1').split('\r\n\r\n')[0];
+    received += d.length;
+  });
+  client.on('error', () => {});
+  client.pause();
+  // keep-alive: a short body on a connection left open would be read as the start of the next response
+  client.write(requestBytes('/static/big.bin', { headers: [['Connection', 'keep-alive']] }));
+  await new Promise((r) => setTimeout(r, 200));
+  fs.truncateSync(path.join(site.root, 'big.bin'), 1024 * 1024);
+  const closed = new Promise<boolean>((resolve) => {
+    client.on('close', () => resolve(true));
+    setTimeout(() => resolve(false), 3000);
+  });
+  client.resume();
+  t.ok(await closed, 'the server closed the connection instead of leaving a short body on it');
+  t.match(head, /^HTTP\/1\.1 200/);
+  t.ok(received < site.bigSize, `fewer bytes than promised (${received})`);
+  const lines = log.filter((l) => !l.includes('serving'));
+  t.equal(lines.length, 1, `one log line: ${lines.join(' | ')}`);
+  t.match(lines[0] ?? '', /big\.bin: truncated while being sent \(\d+ of 33554432 bytes\); connection closed/);
+  const other = await rawRequest(server.port, requestBytes('/static/app.css'));
+  t.equal(other.status, 200, 'still serving');
 });
