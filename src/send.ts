@@ -47,16 +47,19 @@ export function sendFile(
   start: number,
   end: number,
 ): void {
-  fs.open(file, 'r', (err, fd) => {
+  // O_NONBLOCK: opening a FIFO put in place of a file must not block a thread-pool worker
+  // forever (it has no effect on regular files).
+  fs.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK, (err, fd) => {
     if (err) {
       logError(`${file}: ${err.code === 'ENOENT' ? 'removed since startup' : `cannot open (${err.code})`}; reload to re-index`);
       if (!res.headersSent && !res.destroyed) sendCanned(req, res, err.code === 'ENOENT' ? NOT_FOUND : SERVER_ERROR);
       return;
     }
     fs.fstat(fd, (err2, st) => {
-      if (err2 || st.size !== expectedSize) {
+      if (err2 || !st.isFile() || st.size !== expectedSize) {
         fs.close(fd, () => {});
-        logError(`${file}: ${err2 ? `cannot stat (${err2.code})` : `size changed since startup (${expectedSize} -> ${st.size} bytes)`}; reload to re-index`);
+        const why = err2 ? `cannot stat (${err2.code})` : !st.isFile() ? 'not a regular file any more' : `size changed since startup (${expectedSize} -> ${st.size} bytes)`;
+        logError(`${file}: ${why}; reload to re-index`);
         if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
         return;
       }
@@ -71,6 +74,15 @@ export function sendFile(
         return;
       }
       const stream = fs.createReadStream('', { fd, start, end, autoClose: true, highWaterMark: 64 * 1024 });
+      // A file truncated while it is sent ends early: the promised Content-Length cannot be
+      // met, so the connection is closed (left open, the short body would be taken as the
+      // start of the next response). Registered before pipeline() so it runs before res.end().
+      stream.once('end', () => {
+        if (stream.bytesRead < end - start + 1) {
+          logError(`${file}: truncated while being sent (${start + stream.bytesRead} of ${expectedSize} bytes); connection closed; reload to re-index`);
+          res.destroy();
+        }
+      });
       pipeline(stream, res, (e) => {
         if (e && (e as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
           logError(`${file}: read failed mid-response (${(e as NodeJS.ErrnoException).code ?? e.message}); connection closed`);

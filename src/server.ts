@@ -15,6 +15,8 @@ import { serveFile } from './static.js';
 import type { Proxy } from './proxy.js';
 import { rawAnswer, tunnel } from './upgrade.js';
 
+const CONNECT_REFUSED = 'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
+
 export interface AssetServer {
   server: http.Server;
   /** Swap in a new static index; requests in flight finish on the one they started with. */
@@ -28,19 +30,6 @@ export interface AssetServer {
 function mountFor(mounts: MountIndex[], p: string): MountIndex | undefined {
   for (const m of mounts) if (p.startsWith(m.prefix)) return m;
   return undefined;
-}
-
-/** A bug in a handler answers 500 (or closes the connection) and logs one line; it never ends the process. */
-function guard(handler: http.RequestListener): http.RequestListener {
-  return (req, res) => {
-    try {
-      handler(req, res);
-    } catch (e) {
-      logError(`${req.method} ${req.url}: internal error: ${oneLine(e)}`);
-      if (!res.headersSent) sendCanned(req, res, SERVER_ERROR);
-      else res.destroy();
-    }
-  };
 }
 
 /** The raw path of a request target (before decoding), for prefix checks on refused paths. */
@@ -66,7 +55,7 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
     return mount !== undefined && (mount.config.internal || !mount.config.fallthrough);
   };
 
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const route = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const parsed = requestPath(req.url ?? '');
     if (!parsed.ok) {
       // A path this server would refuse is still the app's to judge when no mount owns it.
@@ -113,7 +102,23 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
     sendCanned(req, res, NOT_FOUND);
   };
 
-  const server = http.createServer(guard(handler));
+  // Last line of defence: a request that makes routing throw gets a 500 (or a closed
+  // connection once headers are out) and one log line; the process keeps serving.
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    try {
+      route(req, res);
+    } catch (e) {
+      logError(`${req.method} ${JSON.stringify((req.url ?? '').slice(0, 200))}: internal error (${oneLine(e)}); answered 500`);
+      try {
+        if (res.headersSent) res.destroy();
+        else sendCanned(req, res, SERVER_ERROR);
+      } catch {
+        res.destroy();
+      }
+    }
+  };
+
+  const server = http.createServer(handler);
   if (proxy !== undefined) {
     server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
@@ -128,6 +133,11 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
       });
     });
   }
+  // CONNECT asks for a tunnel, which a file server never opens: answer instead of dropping the connection.
+  server.on('connect', (_req: http.IncomingMessage, socket: import('node:stream').Duplex) => {
+    socket.on('error', () => {});
+    socket.end(CONNECT_REFUSED);
+  });
 
   return {
     server,

@@ -52,7 +52,7 @@ export interface FileEntry {
 export interface RedirectEntry {
   kind: 'redirect';
   urlPath: string;
-  /** Relative Location: the last segment plus '/'. */
+  /** Relative Location: the last segment, percent-encoded, plus '/'. */
   location: string;
 }
 
@@ -262,7 +262,8 @@ function addIndexRoutes(mi: MountIndex, indexName: string): void {
     if (bare.length > 0 && bare.length >= mi.prefix.length - 1 && !mi.files.has(bare)) {
       const last = bare.slice(bare.lastIndexOf('/') + 1);
       // at the mount's own root the bare path is the prefix without '/', whose last segment is the mount name
-      if (last !== '') mi.files.set(bare, { kind: 'redirect', urlPath: bare, location: `${last}/` });
+      // percent-encoded: a header value cannot carry the raw name (a name outside Latin-1 would throw)
+      if (last !== '') mi.files.set(bare, { kind: 'redirect', urlPath: bare, location: `${encodeURIComponent(last)}/` });
     }
   }
 }
