@@ -22,7 +22,7 @@ export function describeMount(m: MountIndex, memoryThreshold: number): MountRepo
   const share = m.fileCount > 0 ? ((m.immutableCount / m.fileCount) * 100).toFixed(1) : '0.0';
   lines.push(`${m.prefix} -> ${m.config.root}`);
   lines.push(`  manifest: ${m.manifest ? `${m.manifest.file} (${m.manifest.format}, ${m.manifest.names.size} names)` : 'none (hashed names by pattern)'}`);
-  lines.push(`  files: ${m.fileCount}, precompressed variants: ${m.variantCount}, immutable: ${m.immutableCount} (${share}%)`);
+  lines.push(`  files: ${m.fileCount}, precompressed variants: ${m.variantCount}${m.compressedInMemory > 0 ? ` (${m.compressedInMemory} compressed in memory)` : ''}, immutable: ${m.immutableCount} (${share}%)`);
   lines.push(`  in memory: ${formatBytes(m.bytesInMemory)}; larger than the memory threshold (${formatBytes(memoryThreshold)}): ${large}${large > 0 ? ` (${largeNames.join(', ')}${large > 3 ? ', ...' : ''})` : ''}`);
   if (m.symlinksSkipped > 0) lines.push(`  symlinks skipped: ${m.symlinksSkipped}`);
   if (m.missing.length > 0) {

@@ -127,7 +127,7 @@ export async function collect(argv: string[]): Promise<void> {
   );
   if (o.compress) {
     const bar = process.stderr.isTTY ? progressBar(process.stderr) : undefined;
-    const s = await compressTree(path.resolve(o.out), { workers: o.workers, progress: bar });
+    const s = await compressTree(path.resolve(o.out), { workers: o.workers, progress: bar, skip: (rel) => rel === MANIFEST_NAME });
     bar?.end();
     logInfo(formatSummary(s));
   }

@@ -28,6 +28,8 @@ export interface CompressOptions {
   workers?: number;
   /** Called after each file with (done, total). */
   progress?: (done: number, total: number) => void;
+  /** Files (relative to the folder, '/'-separated) to leave alone, such as a manifest that is never served. */
+  skip?: (rel: string) => boolean;
 }
 
 /** Every regular file under `dir` (following symlinks to files), dot-entries left out; and leftover temporaries. */
@@ -66,7 +68,7 @@ export async function compressTree(dir: string, opts: CompressOptions = {}): Pro
   if (!st.isDirectory()) throw new UserError(`${dir}: not a directory`);
   const { files, leftovers } = await walk(dir);
   for (const f of leftovers) await fs.rm(f, { force: true });
-  const todo = files.filter((f) => isCompressible(f));
+  const todo = files.filter((f) => isCompressible(f) && !opts.skip?.(path.relative(dir, f).split(path.sep).join('/')));
   const summary: CompressSummary = {
     files: todo.length,
     bytesBefore: 0,
