@@ -59,7 +59,7 @@ export function parseCollectArgs(argv: string[]): CollectOptions {
   }
   let workers: number | undefined;
   if (v.workers !== undefined) {
-    if (!/^[1-9][0-9]*$/.test(v.workers)) throw new UserError(`--workers: expected a whole number of at least 1, got ${JSON.stringify(v.workers)}`);
+    if (!/^[0-9]+$/.test(v.workers)) throw new UserError(`--workers: expected a whole number, got ${JSON.stringify(v.workers)}`);
     workers = Number(v.workers);
   }
   return { sources: parsed.positionals, out: v.out, staticUrl, strict: v.strict ?? false, compress: !v['no-compress'], workers };

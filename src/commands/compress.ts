@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { logInfo } from '../log.js';
 import { compressTree, formatSummary, progressBar } from '../compress/run.js';
 
-export const COMPRESS_USAGE = 'usage: assetd compress DIR [--workers N]';
+export const COMPRESS_USAGE = 'usage: assetd compress DIR [--workers N]   (N worker threads, default one per core; 0: none)';
 
 /** `assetd compress DIR`: write .br and .gz next to every compressible file under DIR. */
 export async function compress(argv: string[]): Promise<void> {
@@ -17,7 +17,7 @@ export async function compress(argv: string[]): Promise<void> {
   if (dirs.length !== 1) throw new UserError(`compress: expected one directory (${COMPRESS_USAGE})`);
   let workers: number | undefined;
   if (parsed.values.workers !== undefined) {
-    if (!/^[1-9][0-9]*$/.test(parsed.values.workers)) throw new UserError(`--workers: expected a whole number of at least 1, got ${JSON.stringify(parsed.values.workers)}`);
+    if (!/^[0-9]+$/.test(parsed.values.workers)) throw new UserError(`--workers: expected a whole number, got ${JSON.stringify(parsed.values.workers)}`);
     workers = Number(parsed.values.workers);
   }
   const bar = process.stderr.isTTY ? progressBar(process.stderr) : undefined;

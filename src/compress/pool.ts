@@ -9,11 +9,13 @@ import { Worker } from 'node:worker_threads';
 import type { FileOutcome } from './variant.js';
 import type { Job, Reply } from './worker.js';
 
-/** The worker module next to this one: compiled `.js`, or `.ts` when run from the sources. */
-function workerUrl(): URL {
+/**
+ * A worker running the module next to this one: the compiled `.js`, or the `.ts` when run
+ * from the TypeScript sources (the worker inherits the loader flags of the process).
+ */
+function startWorker(): Worker {
   const js = new URL('./worker.js', import.meta.url);
-  if (fs.existsSync(fileURLToPath(js))) return js;
-  return new URL('./worker.ts', import.meta.url);
+  return new Worker(fs.existsSync(fileURLToPath(js)) ? js : new URL('./worker.ts', import.meta.url));
 }
 
 export class CompressPool {
@@ -22,11 +24,12 @@ export class CompressPool {
   private readonly queue: { job: Job; resolve: (o: FileOutcome) => void; reject: (e: Error) => void }[] = [];
   private readonly pending = new Map<number, { resolve: (o: FileOutcome) => void; reject: (e: Error) => void; worker: Worker }>();
   private nextId = 0;
+  private readonly dead = new Set<Worker>();
+  private closing = false;
 
   constructor(size = os.availableParallelism()) {
-    const url = workerUrl();
     for (let i = 0; i < Math.max(1, size); i++) {
-      const w = new Worker(url);
+      const w = startWorker();
       w.on('message', (r: Reply) => {
         const p = this.pending.get(r.id);
         if (!p) return;
@@ -35,13 +38,22 @@ export class CompressPool {
         else p.reject(new Error(r.error));
         this.release(w);
       });
-      w.on('error', (e) => {
+      const fail = (e: Error) => {
+        this.dead.add(w);
+        const i = this.idle.indexOf(w);
+        if (i !== -1) this.idle.splice(i, 1);
         for (const [id, p] of this.pending) {
           if (p.worker === w) {
             this.pending.delete(id);
             p.reject(e);
           }
         }
+        // with no worker left, nothing queued can ever run
+        if (this.dead.size === this.workers.length) for (const q of this.queue.splice(0)) q.reject(e);
+      };
+      w.on('error', fail);
+      w.on('exit', (code) => {
+        if (!this.closing) fail(new Error(`compression worker stopped (exit code ${code})`));
       });
       this.workers.push(w);
       this.idle.push(w);
@@ -61,6 +73,10 @@ export class CompressPool {
 
   compress(file: string): Promise<FileOutcome> {
     return new Promise((resolve, reject) => {
+      if (this.dead.size === this.workers.length) {
+        reject(new Error('no compression worker is running'));
+        return;
+      }
       const job = { id: this.nextId++, file };
       const w = this.idle.pop();
       if (w) this.dispatch(w, job, resolve, reject);
@@ -69,6 +85,7 @@ export class CompressPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

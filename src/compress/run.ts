@@ -3,11 +3,12 @@
  * the variants of every compressible file on a pool of worker threads.
  */
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { isCompressible, isLeftoverTemp } from './policy.js';
 import { CompressPool } from './pool.js';
-import type { FileOutcome } from './variant.js';
+import { compressFile, type FileOutcome } from './variant.js';
 
 export interface CompressSummary {
   /** Compressible files looked at. */
@@ -24,7 +25,7 @@ export interface CompressSummary {
 }
 
 export interface CompressOptions {
-  /** Worker threads (default: one per core). */
+  /** Worker threads (default: one per core); 0 compresses on the calling thread. */
   workers?: number;
   /** Called after each file with (done, total). */
   progress?: (done: number, total: number) => void;
@@ -80,7 +81,10 @@ export async function compressTree(dir: string, opts: CompressOptions = {}): Pro
     seconds: 0,
   };
   if (todo.length > 0) {
-    const pool = new CompressPool(Math.min(opts.workers ?? Infinity, todo.length, (await import('node:os')).availableParallelism()));
+    const pool =
+      opts.workers === 0
+        ? { compress: compressFile, close: async () => {} }
+        : new CompressPool(Math.min(opts.workers ?? Infinity, todo.length, os.availableParallelism()));
     let done = 0;
     const add = (o: FileOutcome) => {
       summary.bytesBefore += o.size;
