@@ -1,16 +1,25 @@
 /** The `assetd` command: dispatches to a subcommand; user errors are one line and exit 2. */
 import { isUserError, oneLine } from './errors.js';
 import { logError } from './log.js';
+import { check } from './commands/check.js';
+import { collect } from './commands/collect.js';
+import { compress } from './commands/compress.js';
 import { serve } from './commands/serve.js';
 
 const USAGE = `usage: assetd <command> [options]
 
 commands:
   serve     serve collected static files (see README: flags, ASSETD_* variables, config file)
+  collect   copy source folders into one, with content-hashed names, staticfiles.json and .br/.gz
+  compress  write .br and .gz next to every compressible file of a folder
+  check     validate the config and manifests, and show what would be served
   help      show this text`;
 
 export const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   serve,
+  collect,
+  compress,
+  check,
 };
 
 export async function main(argv: string[]): Promise<void> {

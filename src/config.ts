@@ -34,6 +34,8 @@ export interface StaticMount {
   fallthrough: boolean;
   /** Reachable only through X-Accel-Redirect from the upstream. */
   internal: boolean;
+  /** Compress, in memory at startup, compressible files that have no .br/.gz on disk. */
+  compressMissing: boolean;
 }
 
 export interface Config {
@@ -99,6 +101,7 @@ export const MOUNT_FIELDS: Record<string, Field> = {
   strict: { kind: 'bool', default: false, doc: 'Make manifest names missing on disk a startup error.' },
   fallthrough: { kind: 'bool', default: false, doc: 'Paths under the prefix that are not indexed go to the upstream instead of a 404.' },
   internal: { kind: 'bool', default: false, doc: 'Answer 404 to direct requests; served only through X-Accel-Redirect.' },
+  compressMissing: { kind: 'bool', default: false, doc: 'At startup, compress in memory (brotli and gzip) the compressible files that have no precompressed variant, within memoryThreshold and memoryLimit.' },
 };
 
 /**
@@ -128,6 +131,7 @@ export const SERVE_FLAGS: Record<string, { key: string; type: 'string' | 'boolea
   'upstream-body-timeout': { key: 'upstreamBodyTimeout', type: 'string' },
   'upstream-keep-host': { key: 'upstreamKeepHost', type: 'string' },
   'max-body-size': { key: 'maxBodySize', type: 'string' },
+  'compress-missing': { key: 'mount.compressMissing', type: 'boolean' },
 };
 
 export function envName(flag: string): string {

@@ -4,6 +4,8 @@
  * and the bytes: no filesystem call decides anything.
  */
 import fs from 'node:fs';
+import zlib from 'node:zlib';
+import { isCompressible, worthKeeping } from './compress/policy.js';
 import type { StaticMount } from './config.js';
 import { contentType } from './content-type.js';
 import { UserError } from './errors.js';
@@ -72,6 +74,8 @@ export interface MountIndex {
   /** Files over the memory threshold, streamed from disk. */
   streamed: number;
   immutableCount: number;
+  /** Variants made in memory at startup (compressMissing). */
+  compressedInMemory: number;
 }
 
 export interface StaticIndex {
@@ -141,7 +145,7 @@ export async function buildIndex(mounts: StaticMount[], opts: IndexOptions): Pro
 
 async function indexMount(m: StaticMount, budget: Budget): Promise<MountIndex> {
   const scan = scanRootSync(m.root, { followSymlinks: m.followSymlinks });
-  const manifest = findManifest(m.root, m.manifest ?? undefined, m.manifestFormat ?? undefined);
+  const manifest = findManifest(m.root, m.manifest ?? undefined, m.manifestFormat ?? undefined, { prefix: m.prefix });
   const byRel = new Map<string, ScannedFile>();
   for (const f of scan.files) byRel.set(f.rel, f);
 
@@ -170,6 +174,7 @@ async function indexMount(m: StaticMount, budget: Budget): Promise<MountIndex> {
     missing,
     streamed: 0,
     immutableCount: 0,
+    compressedInMemory: 0,
   };
   for (const f of scan.files) {
     if (f.rel === manifestRel) continue;
@@ -205,16 +210,22 @@ function addFile(mi: MountIndex, f: ScannedFile, byRel: Map<string, ScannedFile>
   const lastModifiedHttp = new Date(lastModified * 1000).toUTCString();
   const cacheControl = immutable ? m.immutableCacheControl : `public, max-age=${m.maxAge}`;
 
-  const sources: { coding: Coding; bit: number; file: ScannedFile }[] = [{ coding: 'identity', bit: IDENTITY, file: f }];
+  const sources: { coding: Coding; bit: number; file: ScannedFile; body?: Buffer }[] = [{ coding: 'identity', bit: IDENTITY, file: f }];
   for (const v of VARIANTS) {
     const sib = byRel.get(f.rel + v.suffix);
     // a variant no smaller than the original is useless; skip it
     if (sib && sib.size < f.size) sources.push({ coding: v.coding, bit: v.bit, file: sib });
   }
+  if (m.compressMissing && sources.length === 1 && isCompressible(f.rel)) {
+    for (const made of compressInMemory(f, budget)) {
+      sources.push(made);
+      mi.compressedInMemory++;
+    }
+  }
   const varies = sources.length > 1;
   const reps: Representation[] = [];
   for (const s of sources) {
-    const body = readBody(s.file.abs, s.file.size, budget);
+    const body = s.body ?? readBody(s.file.abs, s.file.size, budget);
     const etag = etagOf(s.file.mtimeMs, s.file.size, s.coding);
     const common: string[] = ['ETag', etag, 'Last-Modified', lastModifiedHttp, 'Cache-Control', cacheControl];
     if (varies) common.push('Vary', 'Accept-Encoding');
@@ -249,6 +260,34 @@ function addFile(mi: MountIndex, f: ScannedFile, byRel: Map<string, ScannedFile>
   mi.fileCount++;
   mi.variantCount += reps.length - 1;
   if (immutable) mi.immutableCount++;
+}
+
+/** Files larger than this are never compressed at startup, whatever the memory settings. */
+export const COMPRESS_MISSING_MAX_SOURCE = 32 * 1024 * 1024;
+
+/**
+ * compressMissing: brotli (quality 11) and gzip (level 9) of a file that has no variant on
+ * disk, kept when it saves at least 5% and fits the memory budget.
+ */
+function compressInMemory(f: ScannedFile, budget: Budget): { coding: Coding; bit: number; file: ScannedFile; body: Buffer }[] {
+  if (f.size === 0 || f.size > COMPRESS_MISSING_MAX_SOURCE) return [];
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(f.abs);
+  } catch {
+    return [];
+  }
+  if (data.length !== f.size) return [];
+  const out: { coding: Coding; bit: number; file: ScannedFile; body: Buffer }[] = [];
+  const made: [Coding, number, Buffer][] = [
+    ['br', BR, zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } })],
+    ['gzip', GZIP, zlib.gzipSync(data, { level: 9 })],
+  ];
+  for (const [coding, bit, body] of made) {
+    if (!worthKeeping(data.length, body.length) || !budget.take(body.length)) continue;
+    out.push({ coding, bit, file: { rel: f.rel, abs: f.abs, size: body.length, mtimeMs: f.mtimeMs }, body });
+  }
+  return out;
 }
 
 /** `dir/index.html` also answers `dir/`, and `dir` redirects to `dir/`. */

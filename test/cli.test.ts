@@ -33,7 +33,7 @@ t.test('bad input at startup', async (t) => {
   await expectFailure(t, ['serve', '--config', 'none.json'], /none\.json: cannot read config file \(ENOENT\)/);
   await expectFailure(t, ['serve', '--config', 'unknown.json'], /unknown key "colour"/);
   await expectFailure(t, ['serve', '--root', 'badmanifest', '--port', '0'], /staticfiles\.json: manifest is not valid JSON/);
-  await expectFailure(t, ['serve', '--root', 'othermanifest', '--port', '0'], /not a known manifest format/);
+  await expectFailure(t, ['serve', '--root', 'othermanifest', '--port', '0'], /not a django manifest/);
   await expectFailure(t, ['serve', '--root', 'version9', '--port', '0'], /unsupported Django manifest version "9"/);
   await expectFailure(t, ['serve', '--root', 'static', '--manifest', 'nope.json', '--port', '0'], /nope\.json: cannot read manifest \(ENOENT\)/);
   await expectFailure(t, ['serve', '--root', 'missing', '--strict', '--port', '0'], /1 name\(s\) listed but missing .*a\.0123456789ab\.css/);

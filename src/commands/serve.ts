@@ -58,10 +58,12 @@ export function startLine(index: StaticIndex, address: string, upstream: string 
     .map((m) => `${m.prefix} -> ${m.config.root}${m.manifest ? ` (${m.manifest.format} manifest)` : ''}${m.config.internal ? ' [internal]' : ''}`)
     .join(', ');
   const missing = index.mounts.reduce((a, m) => a + m.missing.length, 0);
+  const compressed = index.mounts.reduce((a, m) => a + m.compressedInMemory, 0);
   return (
     `serving ${mounts}; ${index.fileCount} files indexed, ${index.variantCount} variants, ` +
     `${formatBytes(index.bytesInMemory)} in memory, ${index.symlinksSkipped} symlinks skipped` +
     (missing > 0 ? `, ${missing} manifest names missing on disk` : '') +
+    (compressed > 0 ? `, ${compressed} variants compressed in memory` : '') +
     `, ${Math.round(index.ms)} ms; ${upstream ? `other requests go to ${upstream}` : 'other requests get 404 (no upstream)'}; listening on ${address}`
   );
 }

@@ -12,7 +12,7 @@ export function isDjangoManifest(data: unknown): boolean {
   return typeof o.paths === 'object' && o.paths !== null && !Array.isArray(o.paths) && 'version' in o;
 }
 
-export function parseDjangoManifest(data: unknown, file: string): Manifest {
+export function parseDjangoManifest(data: unknown, file: string, _opts?: unknown): Manifest {
   if (!isDjangoManifest(data)) throw new UserError(`${file}: not a Django staticfiles manifest (no "paths" object and "version")`);
   const o = data as { paths: Record<string, unknown>; version: unknown };
   if (o.version !== '1.0' && o.version !== '1.1') {
