@@ -1,13 +1,15 @@
 /**
  * The HTTP server: one request handler that routes a path to the static index (a Map
- * lookup), or answers 400/404. Media and proxy are siblings of static here, not layers.
+ * lookup), to a media mount (resolved per request), or answers 400/404. Media and proxy are siblings of static here, not layers.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { UserError } from './errors.js';
+import { handleMedia, type MediaRuntime } from './media.js';
 import { requestPath } from './paths.js';
-import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, sendCanned } from './send.js';
+import { logError } from './log.js';
+import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
 import type { MountIndex, StaticIndex } from './static-index.js';
 import { serveFile } from './static.js';
 
@@ -26,7 +28,13 @@ function mountFor(mounts: MountIndex[], p: string): MountIndex | undefined {
   return undefined;
 }
 
-export function createAssetServer(config: Config, initial: StaticIndex): AssetServer {
+/** The media mount whose prefix the path falls under (media prefixes never nest). */
+function mediaFor(media: MediaRuntime[], p: string): MediaRuntime | undefined {
+  for (const m of media) if (p.startsWith(m.prefix)) return m;
+  return undefined;
+}
+
+export function createAssetServer(config: Config, initial: StaticIndex, media: MediaRuntime[] = []): AssetServer {
   let index = initial;
   let mounts = [...index.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
 
@@ -46,6 +54,15 @@ export function createAssetServer(config: Config, initial: StaticIndex): AssetSe
         res.writeHead(301, ['Location', entry.location + (q === -1 ? '' : req.url!.slice(q)), 'Content-Length', '0']);
         res.end();
       }
+      return;
+    }
+    // Media prefixes never overlap static ones (a startup check), so an upload can never shadow a static file.
+    const mm = media.length === 0 ? undefined : mediaFor(media, p);
+    if (mm !== undefined) {
+      handleMedia(req, res, mm, p).catch((e: unknown) => {
+        logError(`${p}: ${(e as Error).message}`);
+        if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
+      });
       return;
     }
     const mount = mountFor(mounts, p);

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { resolveConfig, SERVE_FLAGS, envName, type Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { logInfo } from '../log.js';
+import { prepareMedia, type MediaRuntime } from '../media.js';
 import { createAssetServer, type AssetServer } from '../server.js';
 import { buildIndex, type StaticIndex } from '../static-index.js';
 
@@ -41,7 +42,7 @@ export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv = process.e
     }
     fileDir = path.dirname(abs);
   }
-  return resolveConfig({ file, fileName: configFile, fileDir, env, flags, cwd });
+  return resolveConfig({ file, fileName: configFile, fileDir, env, flags, cwd, readSecretFile: (f) => fs.readFileSync(f, 'utf8') });
 }
 
 export function formatBytes(n: number): string {
@@ -51,9 +52,10 @@ export function formatBytes(n: number): string {
 }
 
 /** The one start line: mounts, files, variants, memory, time, address. */
-export function startLine(index: StaticIndex, address: string): string {
+export function startLine(index: StaticIndex, address: string, media: MediaRuntime[] = []): string {
   const mounts = index.mounts
     .map((m) => `${m.prefix} -> ${m.config.root}${m.manifest ? ` (${m.manifest.format} manifest)` : ''}${m.config.internal ? ' [internal]' : ''}`)
+    .concat(media.map((m) => `media ${m.prefix} -> ${m.config.root}${m.config.internal ? ' [internal]' : ''}${m.config.signed ? ' [signed]' : ''}`))
     .join(', ');
   const missing = index.mounts.reduce((a, m) => a + m.missing.length, 0);
   return (
@@ -71,17 +73,18 @@ export interface Running {
 }
 
 export async function startServer(config: Config): Promise<Running> {
+  const media = await prepareMedia(config);
   const index = await buildIndex(config.static, config);
   for (const m of index.mounts) {
     if (m.missing.length > 0) {
       logInfo(`${m.manifest!.file}: ${m.missing.length} name(s) listed but missing on disk (first: ${m.missing.slice(0, 3).join(', ')})`);
     }
   }
-  const server = createAssetServer(config, index);
+  const server = createAssetServer(config, index, media);
   const addr = await server.listen();
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
-  logInfo(startLine(index, url));
+  logInfo(startLine(index, url, media));
   return { config, server, url };
 }
 
