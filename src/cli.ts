@@ -2,15 +2,18 @@
 import { isUserError, oneLine } from './errors.js';
 import { logError } from './log.js';
 import { serve } from './commands/serve.js';
+import { sign } from './commands/sign.js';
 
 const USAGE = `usage: assetd <command> [options]
 
 commands:
   serve     serve collected static files (see README: flags, ASSETD_* variables, config file)
+  sign      print a signed link to a private media file: assetd sign /private/report.pdf --ttl 3600
   help      show this text`;
 
 export const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   serve,
+  sign,
 };
 
 export async function main(argv: string[]): Promise<void> {

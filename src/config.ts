@@ -388,7 +388,7 @@ function resolveMedia(m: Record<string, unknown>, i: number, base: string, src: 
       } catch (e) {
         throw new UserError(`media[${i}].signed.secretFile: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
       }
-      value = value.replace(/\r?\n$/, '');
+      value = value.replace(/[\r\n]+$/, '');
     }
     const secret = new Secret(value);
     if (secret.length < MIN_SECRET_BYTES) {

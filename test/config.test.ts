@@ -120,3 +120,17 @@ t.test('isWithin and checkMediaRoots', async (t) => {
   t.ok(isWithin('/x', '/'));
   t.doesNotThrow(() => checkMediaRoots(['/s'], ['/m', '/n']));
 });
+
+t.test('config.example.json documents every media key with its default', async (t) => {
+  const fs = await import('node:fs');
+  const { MEDIA_FIELDS } = await import('../src/config.js');
+  const example = JSON.parse(fs.readFileSync(new URL('../config.example.json', import.meta.url), 'utf8'));
+  const [m] = example.media;
+  for (const [k, f] of Object.entries(MEDIA_FIELDS)) {
+    t.ok(typeof m['//' + k] === 'string', `//${k} documents ${k}`);
+    if (k !== 'root') t.same(m[k], f.default, `${k} shows its default`);
+  }
+  const c = cfg({ file: example, fileDir: '/srv/app' });
+  t.same(c.media[0].activeTypes, ACTIVE_TYPES);
+  t.equal(c.media[0].cacheControl, MEDIA_CACHE_CONTROL);
+});

@@ -71,3 +71,30 @@ t.test('property: an encoded path decodes back to the signed path and verifies',
     { numRuns: 500 },
   );
 });
+
+t.test("the README's Python makes links assetd accepts", async (t) => {
+  const fs = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const python = '/usr/bin/python3';
+  if (!fs.existsSync(python)) {
+    t.skip(`${python} is not installed`);
+    return;
+  }
+  const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const m = /<!-- signed-url-python -->\s*```python\n([\s\S]*?)```/.exec(readme);
+  t.ok(m, 'README has the Python block');
+  const code = m![1] + '\nimport sys\nprint(signed_url(sys.argv[1], int(sys.argv[2]), sys.argv[3]))\n';
+  const key = 'py-and-node-share-this-key-0123456789abcdef';
+  for (const p of ['/private/report.pdf', '/private/my report "v2" ☃ é.pdf', "/private/a+b&c=d;'(x)*.bin"]) {
+    const r = spawnSync(python, ['-c', code, p, '3600', key], { encoding: 'utf8', timeout: 20_000 });
+    t.equal(r.status, 0, r.stderr);
+    const url = r.stdout.trim();
+    const parsed = requestPath(url);
+    t.ok(parsed.ok && parsed.path === p, `${p}: the quoted path decodes back`);
+    const now = Math.floor(Date.now() / 1000);
+    t.equal(verify(new Secret(key), p, query(url), now), 'ok', `${p}: assetd accepts the Python link`);
+    const expires = Number(/expires=(\d+)/.exec(url)![1]);
+    t.ok(expires > now && expires <= now + 3601);
+    t.equal(/signature=([0-9a-f]+)/.exec(url)![1], signature(new Secret(key), p, expires), 'same signature as assetd sign');
+  }
+});
