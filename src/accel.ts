@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { firstHeader, type HeaderRecord } from './hop-by-hop.js';
 import { requestPath } from './paths.js';
+import { releaseMedia, resolveMedia, serveMediaFile, type MediaRuntime } from './media.js';
 import type { StaticIndex } from './static-index.js';
 import { serveFile, type HeaderOverrides } from './static.js';
 
@@ -77,6 +78,21 @@ export function staticAccelSources(index: StaticIndex): AccelSource[] {
       const entry = m.files.get(urlPath);
       if (entry === undefined || entry.kind !== 'file') return undefined;
       return (req, res, overrides) => serveFile(req, res, entry, overrides);
+    },
+  }));
+}
+
+/** Media mounts as X-Accel-Redirect sources: resolved from disk per request, internal and signed ones included. */
+export function mediaAccelSources(media: readonly MediaRuntime[]): AccelSource[] {
+  return media.map((m) => ({
+    prefix: m.prefix,
+    async open(urlPath: string): Promise<AccelServe | undefined> {
+      const resolved = await resolveMedia(m, urlPath);
+      if (resolved === null) return undefined;
+      return (req, res, overrides) => {
+        if (res.destroyed) releaseMedia(resolved);
+        else serveMediaFile(req, res, resolved, overrides);
+      };
     },
   }));
 }

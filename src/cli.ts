@@ -5,6 +5,7 @@ import { check } from './commands/check.js';
 import { collect } from './commands/collect.js';
 import { compress } from './commands/compress.js';
 import { serve } from './commands/serve.js';
+import { sign } from './commands/sign.js';
 
 const USAGE = `usage: assetd <command> [options]
 
@@ -13,6 +14,7 @@ commands:
   collect   copy source folders into one, with content-hashed names, staticfiles.json and .br/.gz
   compress  write .br and .gz next to every compressible file of a folder
   check     validate the config and manifests, and show what would be served
+  sign      print a signed link to a private media file: assetd sign /private/report.pdf --ttl 3600
   help      show this text`;
 
 export const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
@@ -20,6 +22,7 @@ export const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   collect,
   compress,
   check,
+  sign,
 };
 
 export async function main(argv: string[]): Promise<void> {

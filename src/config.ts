@@ -7,6 +7,7 @@ import path from 'node:path';
 import { UserError } from './errors.js';
 import { MANIFEST_FORMATS, type ManifestFormat } from './manifest/types.js';
 import { parseUpstream } from './upstream-target.js';
+import { Secret } from './sign.js';
 
 export interface StaticMount {
   /** URL prefix, starting and ending with '/'. */
@@ -38,6 +39,23 @@ export interface StaticMount {
   compressMissing: boolean;
 }
 
+/** A media mount: user uploads, resolved per request (never indexed), served as untrusted. */
+export interface MediaMount {
+  /** URL prefix, starting and ending with '/'. */
+  prefix: string;
+  /** Absolute directory. */
+  root: string;
+  cacheControl: string;
+  /** Types a browser would run in our origin: sent as attachment with CSP sandbox. */
+  activeTypes: string[];
+  /** Active types this mount still serves inline (no attachment, no sandbox). */
+  inlineTypes: string[];
+  /** Reachable only through X-Accel-Redirect from the upstream. */
+  internal: boolean;
+  /** Signed links: the key, and where it came from (for messages; never the key itself). */
+  signed: { secret: Secret; source: string } | null;
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -60,9 +78,10 @@ export interface Config {
   upstreamKeepHost: boolean;
   /** Largest request body forwarded, in bytes (413 past it); 0 for no limit. */
   maxBodySize: number;
+  media: MediaMount[];
 }
 
-type Kind = 'string' | 'int' | 'bool' | 'port' | 'prefix' | 'cors' | 'nullable-string' | 'format' | 'regex' | 'upstream';
+type Kind = 'string' | 'int' | 'bool' | 'port' | 'prefix' | 'cors' | 'nullable-string' | 'format' | 'regex' | 'upstream' | 'type-list' | 'signed';
 
 interface Field {
   kind: Kind;
@@ -104,6 +123,39 @@ export const MOUNT_FIELDS: Record<string, Field> = {
   compressMissing: { kind: 'bool', default: false, doc: 'At startup, compress in memory (brotli and gzip) the compressible files that have no precompressed variant, within memoryThreshold and memoryLimit.' },
 };
 
+/** Media types that run script when a browser opens them in our origin. */
+export const ACTIVE_TYPES = [
+  'text/html',
+  'application/xhtml+xml',
+  'image/svg+xml',
+  'text/xml',
+  'application/xml',
+  'text/xsl',
+  'application/xslt+xml',
+  'application/rss+xml',
+  'application/atom+xml',
+  'text/javascript',
+  'application/javascript',
+  'application/x-javascript',
+  'application/ecmascript',
+  'text/ecmascript',
+];
+
+export const MEDIA_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+export const SIGNED_CACHE_CONTROL = 'private, max-age=0, must-revalidate';
+/** Shortest signing key accepted, in bytes. */
+export const MIN_SECRET_BYTES = 32;
+
+export const MEDIA_FIELDS: Record<string, Field> = {
+  prefix: { kind: 'prefix', default: '/media/', doc: 'URL prefix of the media mount.' },
+  root: { kind: 'string', default: null, doc: 'Upload folder (relative to the config file); read per request, never indexed.' },
+  cacheControl: { kind: 'nullable-string', default: null, doc: `Cache-Control; null means "${MEDIA_CACHE_CONTROL}" ("${SIGNED_CACHE_CONTROL}" on signed mounts).` },
+  activeTypes: { kind: 'type-list', default: ACTIVE_TYPES, doc: 'Types a browser would run in our origin: sent with Content-Disposition: attachment and Content-Security-Policy: sandbox.' },
+  inlineTypes: { kind: 'type-list', default: [], doc: 'Active types this mount still serves inline (only for uploads you sanitise).' },
+  internal: { kind: 'bool', default: false, doc: 'Answer 404 to direct requests; served only through X-Accel-Redirect.' },
+  signed: { kind: 'signed', default: null, doc: 'Require signed links: {"secretFile": path} or {"secretEnv": "ASSETD_..."}; null for none.' },
+};
+
 /**
  * Command-line flags of `serve` and the key each one sets. A key `mount.X` sets field X of
  * the first static mount (creating it when the config has none). Every flag also reads
@@ -132,6 +184,8 @@ export const SERVE_FLAGS: Record<string, { key: string; type: 'string' | 'boolea
   'upstream-keep-host': { key: 'upstreamKeepHost', type: 'string' },
   'max-body-size': { key: 'maxBodySize', type: 'string' },
   'compress-missing': { key: 'mount.compressMissing', type: 'boolean' },
+  'media-root': { key: 'media.root', type: 'string' },
+  'media-prefix': { key: 'media.prefix', type: 'string' },
 };
 
 export function envName(flag: string): string {
@@ -151,6 +205,8 @@ export interface ConfigSources {
   flags?: Record<string, string | boolean | undefined>;
   /** Directory relative roots from flags and env are resolved against. */
   cwd?: string;
+  /** Reads a signing-key file (the one I/O resolveConfig may ask for); throws on failure. */
+  readSecretFile?: (abs: string) => string;
 }
 
 /** Is this key a comment? `"//"` and `"//anything"` keys document a config file and are ignored. */
@@ -214,6 +270,30 @@ function coerce(kind: Kind, raw: unknown, where: string, field: Field, fromStrin
       if (!u.ok) bad(u.why);
       return (u as { ok: true; target: { label: string } }).target.label;
     }
+    case 'type-list': {
+      const list = fromString && typeof raw === 'string' ? raw.split(',').map((x) => x.trim()).filter((x) => x !== '') : raw;
+      if (!Array.isArray(list) || !list.every((x) => typeof x === 'string' && /^[\w.+!#$&^-]+\/[\w.+!#$&^-]+$/.test(x))) {
+        bad('expected a list of media types such as ["text/html", "image/svg+xml"]');
+      }
+      return (list as string[]).map((x) => x.toLowerCase());
+    }
+    case 'signed': {
+      if (raw === null) return null;
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) bad('expected {"secretFile": "path"} or {"secretEnv": "ASSETD_..."}, or null');
+      const o = raw as Record<string, unknown>;
+      const keys = Object.keys(o).filter((k) => !isComment(k));
+      if (keys.includes('secret')) {
+        throw new UserError(`${where}.secret: keep the key out of the config file: put it in a file ("secretFile") or an ASSETD_* variable ("secretEnv")`);
+      }
+      for (const k of keys) if (k !== 'secretFile' && k !== 'secretEnv') throw new UserError(`${where}: unknown key "${k}"`);
+      if (keys.length !== 1) bad('expected exactly one of "secretFile" or "secretEnv"');
+      const v = o[keys[0]];
+      if (typeof v !== 'string' || v === '') throw new UserError(`${where}.${keys[0]}: expected a non-empty string, got ${JSON.stringify(v)}`);
+      if (keys[0] === 'secretEnv' && !/^ASSETD_[A-Z0-9_]+$/.test(v)) {
+        throw new UserError(`${where}.secretEnv: expected the name of an ASSETD_* variable, got ${JSON.stringify(v)}`);
+      }
+      return { [keys[0]]: v };
+    }
     case 'cors':
       if (raw === false || (fromString && typeof raw === 'string' && /^(false|off|none|)$/i.test(raw))) return false;
       if (typeof raw !== 'string' || raw === '' || /[\r\n]/.test(raw)) bad('expected an origin string such as "*", or false');
@@ -243,6 +323,8 @@ export function resolveConfig(src: ConfigSources): Config {
   const top = defaults(TOP_FIELDS);
   const mounts: Record<string, unknown>[] = [];
   const rootBase: string[] = [];
+  const media: Record<string, unknown>[] = [];
+  const mediaBase: string[] = [];
 
   if (src.file !== undefined) {
     const f = src.file;
@@ -256,6 +338,16 @@ export function resolveConfig(src: ConfigSources): Config {
           applyObject(mount, MOUNT_FIELDS, m, `${fileName}: static[${i}]`);
           mounts.push(mount);
           rootBase.push(src.fileDir ?? cwd);
+        });
+        continue;
+      }
+      if (k === 'media') {
+        if (!Array.isArray(v)) throw new UserError(`${fileName}: media: expected a list of mounts`);
+        v.forEach((m, i) => {
+          const mount = defaults(MEDIA_FIELDS);
+          applyObject(mount, MEDIA_FIELDS, m, `${fileName}: media[${i}]`);
+          media.push(mount);
+          mediaBase.push(src.fileDir ?? cwd);
         });
         continue;
       }
@@ -276,7 +368,15 @@ export function resolveConfig(src: ConfigSources): Config {
       if (raw === undefined) continue;
       const where = layer === 'flag' ? `--${flag}` : envName(flag);
       const value = typeof raw === 'boolean' ? raw : raw;
-      if (spec.key.startsWith('mount.')) {
+      if (spec.key.startsWith('media.')) {
+        const key = spec.key.slice('media.'.length);
+        if (media.length === 0) {
+          media.push(defaults(MEDIA_FIELDS));
+          mediaBase.push(cwd);
+        }
+        media[0][key] = coerce(MEDIA_FIELDS[key].kind, value, where, MEDIA_FIELDS[key], true);
+        if (key === 'root') mediaBase[0] = cwd;
+      } else if (spec.key.startsWith('mount.')) {
         const key = spec.key.slice('mount.'.length);
         if (mounts.length === 0) {
           mounts.push(defaults(MOUNT_FIELDS));
@@ -296,9 +396,106 @@ export function resolveConfig(src: ConfigSources): Config {
     }
     return { ...m, root: path.resolve(rootBase[i], m.root) } as unknown as StaticMount;
   });
-  if (staticMounts.length === 0) throw new UserError('no static mount: give --root DIR, ASSETD_ROOT or a "static" list in the config file');
+  const mediaMounts = media.map((m, i) => resolveMedia(m, i, mediaBase[i], src));
+  if (staticMounts.length === 0 && mediaMounts.length === 0) {
+    throw new UserError('no static mount: give --root DIR, ASSETD_ROOT or a "static" list in the config file');
+  }
   checkPrefixes(staticMounts.map((m) => m.prefix));
-  return { ...(top as unknown as Omit<Config, 'static'>), static: staticMounts };
+  checkMediaSeparation(staticMounts, mediaMounts);
+  return { ...(top as unknown as Omit<Config, 'static' | 'media'>), static: staticMounts, media: mediaMounts };
+}
+
+function resolveMedia(m: Record<string, unknown>, i: number, base: string, src: ConfigSources): MediaMount {
+  if (typeof m.root !== 'string') {
+    throw new UserError(`media[${i}].root: missing (give --media-root DIR, ASSETD_MEDIA_ROOT or "root" in the media list)`);
+  }
+  const spec = m.signed as { secretFile?: string; secretEnv?: string } | null;
+  let signed: MediaMount['signed'] = null;
+  if (spec) {
+    let value: string;
+    let source: string;
+    if (spec.secretEnv !== undefined) {
+      source = spec.secretEnv;
+      const v = src.env?.[spec.secretEnv];
+      if (v === undefined || v === '') throw new UserError(`media[${i}].signed.secretEnv: ${spec.secretEnv} is not set`);
+      value = v;
+    } else {
+      const file = path.resolve(base, spec.secretFile!);
+      source = file;
+      if (!src.readSecretFile) throw new UserError(`media[${i}].signed.secretFile: ${file} cannot be read here`);
+      try {
+        value = src.readSecretFile(file);
+      } catch (e) {
+        throw new UserError(`media[${i}].signed.secretFile: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      value = value.replace(/[\r\n]+$/, '');
+    }
+    const secret = new Secret(value);
+    if (secret.length < MIN_SECRET_BYTES) {
+      throw new UserError(`media[${i}].signed: the key in ${source} is ${secret.length} bytes; use at least ${MIN_SECRET_BYTES} random bytes`);
+    }
+    signed = { secret, source };
+  }
+  const cacheControl = (m.cacheControl as string | null) ?? (signed ? SIGNED_CACHE_CONTROL : MEDIA_CACHE_CONTROL);
+  if (/[\r\n]/.test(cacheControl)) throw new UserError(`media[${i}].cacheControl: may not contain a line break`);
+  return {
+    prefix: m.prefix as string,
+    root: path.resolve(base, m.root),
+    cacheControl,
+    activeTypes: m.activeTypes as string[],
+    inlineTypes: m.inlineTypes as string[],
+    internal: m.internal as boolean,
+    signed,
+  };
+}
+
+/** True when `child` is `parent` or lies below it (absolute, resolved paths). */
+export function isWithin(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (rel !== '..' && !rel.startsWith('../') && !path.isAbsolute(rel));
+}
+
+/**
+ * Uploads may never shadow or replace static files: no media prefix overlaps a static
+ * prefix or another media prefix, and no media root is, is inside, or contains a static
+ * root. Compares the paths as given; startup repeats the root check on real paths.
+ */
+export function checkMediaSeparation(statics: { prefix: string; root: string }[], media: { prefix: string; root: string }[]): void {
+  media.forEach((m, i) => {
+    for (const s of statics) {
+      if (m.prefix.startsWith(s.prefix) || s.prefix.startsWith(m.prefix)) {
+        throw new UserError(`media[${i}].prefix "${m.prefix}" overlaps static prefix "${s.prefix}": an upload could shadow a static file`);
+      }
+    }
+    for (let j = 0; j < i; j++) {
+      const o = media[j];
+      if (m.prefix.startsWith(o.prefix) || o.prefix.startsWith(m.prefix)) {
+        throw new UserError(`media[${i}].prefix "${m.prefix}" overlaps media[${j}].prefix "${o.prefix}": every URL must belong to at most one mount`);
+      }
+    }
+  });
+  checkMediaRoots(statics.map((s) => s.root), media.map((m) => m.root));
+}
+
+/**
+ * No media root is, is inside, or contains a static root; no two media roots nest (files of
+ * a private mount would be public through the other).
+ */
+export function checkMediaRoots(staticRoots: string[], mediaRoots: string[]): void {
+  mediaRoots.forEach((m, i) => {
+    for (let j = 0; j < i; j++) {
+      const o = mediaRoots[j];
+      if (isWithin(m, o) || isWithin(o, m)) {
+        throw new UserError(`media[${i}].root ${m} overlaps media[${j}].root ${o}: files of one mount would be reachable through the other`);
+      }
+    }
+    for (const s of staticRoots) {
+      if (isWithin(m, s)) {
+        throw new UserError(`media[${i}].root ${m} is ${m === s ? 'the same folder as' : 'inside'} static root ${s}: an upload could replace a static file`);
+      }
+      if (isWithin(s, m)) throw new UserError(`media[${i}].root ${m} contains static root ${s}: an upload could replace a static file`);
+    }
+  });
 }
 
 /** Two mounts may not share or nest prefixes: every URL belongs to at most one mount. */

@@ -1,13 +1,14 @@
 /**
  * The HTTP server: one request handler that routes a path to the static index (a Map
- * lookup), to the upstream app, or answers 400/404. Media and proxy are siblings of
- * static here, not layers.
+ * lookup), to a media mount (resolved per request), to the upstream app, or answers
+ * 400/404. Media and proxy are siblings of static here, not layers.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { oneLine, UserError } from './errors.js';
 import { logError } from './log.js';
+import { handleMedia, type MediaRuntime } from './media.js';
 import { requestPath } from './paths.js';
 import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
 import type { MountIndex, StaticIndex } from './static-index.js';
@@ -32,6 +33,12 @@ function mountFor(mounts: MountIndex[], p: string): MountIndex | undefined {
   return undefined;
 }
 
+/** The media mount whose prefix the path falls under (media prefixes never nest). */
+function mediaFor(media: MediaRuntime[], p: string): MediaRuntime | undefined {
+  for (const m of media) if (p.startsWith(m.prefix)) return m;
+  return undefined;
+}
+
 /** The raw path of a request target (before decoding), for prefix checks on refused paths. */
 function rawPathOf(url: string): string {
   const m = /^(?:https?:\/\/[^/?#]*)?([^?#]*)/i.exec(url);
@@ -41,16 +48,19 @@ function rawPathOf(url: string): string {
 export interface ServerOptions {
   /** The app server requests no mount claims go to; without it they are 404. */
   proxy?: Proxy;
+  /** Media mounts, resolved per request. */
+  media?: MediaRuntime[];
 }
 
 export function createAssetServer(config: Config, initial: StaticIndex, options: ServerOptions = {}): AssetServer {
   let index = initial;
+  const media = options.media ?? [];
   let mounts = [...index.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
   const proxy = options.proxy;
 
   /** Does a static mount own this path outright (no fallthrough to the app)? */
   const claimed = (p: string): boolean => {
-    if (index.public.has(p)) return true;
+    if (index.public.has(p) || mediaFor(media, p) !== undefined) return true;
     const mount = mountFor(mounts, p);
     return mount !== undefined && (mount.config.internal || !mount.config.fallthrough);
   };
@@ -59,7 +69,13 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
     const parsed = requestPath(req.url ?? '');
     if (!parsed.ok) {
       // A path this server would refuse is still the app's to judge when no mount owns it.
-      if (proxy !== undefined && (req.url ?? '').length > 0 && mountFor(mounts, rawPathOf(req.url!)) === undefined && parsed.why !== 'not-origin-form') {
+      if (
+        proxy !== undefined &&
+        (req.url ?? '').length > 0 &&
+        parsed.why !== 'not-origin-form' &&
+        mountFor(mounts, rawPathOf(req.url!)) === undefined &&
+        mediaFor(media, rawPathOf(req.url!)) === undefined
+      ) {
         proxy.forward(req, res);
         return;
       }
@@ -76,6 +92,15 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
         res.writeHead(301, ['Location', entry.location + (q === -1 ? '' : req.url!.slice(q)), 'Content-Length', '0']);
         res.end();
       }
+      return;
+    }
+    // Media prefixes never overlap static ones (a startup check), so an upload can never shadow a static file.
+    const mm = media.length === 0 ? undefined : mediaFor(media, p);
+    if (mm !== undefined) {
+      handleMedia(req, res, mm, p).catch((e: unknown) => {
+        logError(`${p}: ${(e as Error).message}`);
+        if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
+      });
       return;
     }
     const mount = mountFor(mounts, p);

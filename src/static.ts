@@ -19,7 +19,7 @@ export interface HeaderOverrides {
   headers: string[];
 }
 
-function withOverrides(base: string[], o: HeaderOverrides | undefined): string[] {
+export function withOverrides(base: string[], o: HeaderOverrides | undefined): string[] {
   if (!o || o.headers.length === 0) return base;
   const names = new Set<string>();
   for (let i = 0; i < o.headers.length; i += 2) names.add(o.headers[i].toLowerCase());

@@ -4,8 +4,9 @@ import { parseArgs } from 'node:util';
 import { resolveConfig, SERVE_FLAGS, envName, type Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { logInfo } from '../log.js';
-import { staticAccelSources } from '../accel.js';
+import { mediaAccelSources, staticAccelSources } from '../accel.js';
 import { createProxy, type Proxy } from '../proxy.js';
+import { prepareMedia, type MediaRuntime } from '../media.js';
 import { createAssetServer, type AssetServer } from '../server.js';
 import { buildIndex, type StaticIndex } from '../static-index.js';
 
@@ -43,7 +44,7 @@ export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv = process.e
     }
     fileDir = path.dirname(abs);
   }
-  return resolveConfig({ file, fileName: configFile, fileDir, env, flags, cwd });
+  return resolveConfig({ file, fileName: configFile, fileDir, env, flags, cwd, readSecretFile: (f) => fs.readFileSync(f, 'utf8') });
 }
 
 export function formatBytes(n: number): string {
@@ -53,9 +54,10 @@ export function formatBytes(n: number): string {
 }
 
 /** The one start line: mounts, files, variants, memory, time, address. */
-export function startLine(index: StaticIndex, address: string, upstream: string | null = null): string {
+export function startLine(index: StaticIndex, address: string, upstream: string | null = null, media: MediaRuntime[] = []): string {
   const mounts = index.mounts
     .map((m) => `${m.prefix} -> ${m.config.root}${m.manifest ? ` (${m.manifest.format} manifest)` : ''}${m.config.internal ? ' [internal]' : ''}`)
+    .concat(media.map((m) => `media ${m.prefix} -> ${m.config.root}${m.config.internal ? ' [internal]' : ''}${m.config.signed ? ' [signed]' : ''}`))
     .join(', ');
   const missing = index.mounts.reduce((a, m) => a + m.missing.length, 0);
   const compressed = index.mounts.reduce((a, m) => a + m.compressedInMemory, 0);
@@ -75,6 +77,7 @@ export interface Running {
 }
 
 export async function startServer(config: Config): Promise<Running> {
+  const media = await prepareMedia(config);
   const index = await buildIndex(config.static, config);
   for (const m of index.mounts) {
     if (m.missing.length > 0) {
@@ -82,12 +85,14 @@ export async function startServer(config: Config): Promise<Running> {
     }
   }
   let server: AssetServer | undefined;
-  const proxy: Proxy | undefined = config.upstream ? createProxy(config, { accelSources: () => staticAccelSources(server!.getIndex()) }) : undefined;
-  server = createAssetServer(config, index, { proxy });
+  const proxy: Proxy | undefined = config.upstream
+    ? createProxy(config, { accelSources: () => [...staticAccelSources(server!.getIndex()), ...mediaAccelSources(media)] })
+    : undefined;
+  server = createAssetServer(config, index, { proxy, media });
   const addr = await server.listen();
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
-  logInfo(startLine(index, url, config.upstream));
+  logInfo(startLine(index, url, config.upstream, media));
   return { config, server, url };
 }
 
