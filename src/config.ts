@@ -42,10 +42,32 @@ export interface Config {
   memoryThreshold: number;
   /** Total bytes held in memory across all mounts; larger sets stream the rest. */
   memoryLimit: number;
+  /** Worker processes; 0 means one per available CPU. 1 runs in a single process. */
+  workers: number;
+  /** Milliseconds in-flight requests get to finish after SIGTERM/SIGINT. */
+  shutdownTimeout: number;
+  /** Milliseconds a client has to send the request headers. */
+  headersTimeout: number;
+  /** Milliseconds a client has to send the whole request (0: no limit). */
+  requestTimeout: number;
+  /** Milliseconds an idle keep-alive connection is kept open. */
+  keepAliveTimeout: number;
+  /** Largest request header block, in bytes. */
+  maxHeaderSize: number;
+  /** Open connections per worker before new ones are refused (0: no limit). */
+  maxConnections: number;
+  accessLog: AccessLogFormat;
+  /** Health check path, or null for none. */
+  healthPath: string | null;
+  /** Prometheus metrics path, or null for none. */
+  metricsPath: string | null;
   static: StaticMount[];
 }
 
-type Kind = 'string' | 'int' | 'bool' | 'port' | 'prefix' | 'cors' | 'nullable-string' | 'format' | 'regex';
+export const ACCESS_LOG_FORMATS = ['combined', 'json', 'off'] as const;
+export type AccessLogFormat = (typeof ACCESS_LOG_FORMATS)[number];
+
+type Kind = 'string' | 'int' | 'bool' | 'port' | 'prefix' | 'cors' | 'nullable-string' | 'format' | 'regex' | 'access-log' | 'nullable-path';
 
 interface Field {
   kind: Kind;
@@ -61,6 +83,16 @@ export const TOP_FIELDS: Record<string, Field> = {
   port: { kind: 'port', default: 8080, doc: 'TCP port to listen on (0 picks a free one).' },
   memoryThreshold: { kind: 'int', min: 0, default: 256 * 1024, doc: 'Files and variants up to this many bytes are held in memory; larger ones stream from disk.' },
   memoryLimit: { kind: 'int', min: 0, default: 256 * 1024 * 1024, doc: 'Cap on the bytes held in memory over all mounts; past it, files stream from disk.' },
+  workers: { kind: 'int', min: 0, default: 0, doc: 'Worker processes; 0 starts one per available CPU, 1 runs in a single process.' },
+  shutdownTimeout: { kind: 'int', min: 0, default: 10_000, doc: 'Milliseconds in-flight requests get to finish after SIGTERM/SIGINT before the process exits.' },
+  headersTimeout: { kind: 'int', min: 1, default: 10_000, doc: 'Milliseconds a client has to send its request headers (slow clients are cut off).' },
+  requestTimeout: { kind: 'int', min: 0, default: 30_000, doc: 'Milliseconds a client has to send its whole request; 0 for no limit.' },
+  keepAliveTimeout: { kind: 'int', min: 0, default: 5_000, doc: 'Milliseconds an idle keep-alive connection stays open.' },
+  maxHeaderSize: { kind: 'int', min: 1024, default: 16 * 1024, doc: 'Largest request header block in bytes; larger requests get 431.' },
+  maxConnections: { kind: 'int', min: 0, default: 10_000, doc: 'Open connections per worker before new ones are dropped; 0 for no limit.' },
+  accessLog: { kind: 'access-log', default: 'combined', doc: `Access log on stdout: ${ACCESS_LOG_FORMATS.join(', ')}.` },
+  healthPath: { kind: 'nullable-path', default: '/__assetd/health', doc: 'Health check path (JSON, 503 while draining), or null for none.' },
+  metricsPath: { kind: 'nullable-path', default: '/__assetd/metrics', doc: 'Prometheus metrics path, or null for none.' },
 };
 
 export const MOUNT_FIELDS: Record<string, Field> = {
@@ -99,6 +131,16 @@ export const SERVE_FLAGS: Record<string, { key: string; type: 'string' | 'boolea
   'follow-symlinks': { key: 'mount.followSymlinks', type: 'boolean' },
   strict: { key: 'mount.strict', type: 'boolean' },
   fallthrough: { key: 'mount.fallthrough', type: 'boolean' },
+  workers: { key: 'workers', type: 'string' },
+  'shutdown-timeout': { key: 'shutdownTimeout', type: 'string' },
+  'headers-timeout': { key: 'headersTimeout', type: 'string' },
+  'request-timeout': { key: 'requestTimeout', type: 'string' },
+  'keep-alive-timeout': { key: 'keepAliveTimeout', type: 'string' },
+  'max-header-size': { key: 'maxHeaderSize', type: 'string' },
+  'max-connections': { key: 'maxConnections', type: 'string' },
+  'access-log': { key: 'accessLog', type: 'string' },
+  'health-path': { key: 'healthPath', type: 'string' },
+  'metrics-path': { key: 'metricsPath', type: 'string' },
 };
 
 export function envName(flag: string): string {
@@ -174,6 +216,14 @@ function coerce(kind: Kind, raw: unknown, where: string, field: Field, fromStrin
       if (/\/\.{1,2}\/|\/\/|[?#%\\\s]/.test(p)) bad('expected a plain URL path (no "..", "//", "?", "#", "%", "\\" or spaces)');
       return p;
     }
+    case 'access-log':
+      if (typeof raw !== 'string' || !(ACCESS_LOG_FORMATS as readonly string[]).includes(raw)) bad(`expected one of ${ACCESS_LOG_FORMATS.join(', ')}`);
+      return raw;
+    case 'nullable-path':
+      if (raw === null || raw === false || (fromString && typeof raw === 'string' && /^(|off|none|false)$/i.test(raw))) return null;
+      if (typeof raw !== 'string' || !raw.startsWith('/') || raw.length < 2) bad('expected a URL path starting with "/", or null');
+      if (/\/\.{1,2}(\/|$)|\/\/|[?#%\\\s]/.test(raw as string)) bad('expected a plain URL path (no "..", "//", "?", "#", "%", "\\" or spaces)');
+      return raw;
     case 'cors':
       if (raw === false || (fromString && typeof raw === 'string' && /^(false|off|none|)$/i.test(raw))) return false;
       if (typeof raw !== 'string' || raw === '' || /[\r\n]/.test(raw)) bad('expected an origin string such as "*", or false');
@@ -258,7 +308,30 @@ export function resolveConfig(src: ConfigSources): Config {
   });
   if (staticMounts.length === 0) throw new UserError('no static mount: give --root DIR, ASSETD_ROOT or a "static" list in the config file');
   checkPrefixes(staticMounts.map((m) => m.prefix));
-  return { ...(top as unknown as Omit<Config, 'static'>), static: staticMounts };
+  const config = { ...(top as unknown as Omit<Config, 'static'>), static: staticMounts };
+  checkServicePaths(config);
+  if (config.requestTimeout !== 0 && config.headersTimeout > config.requestTimeout) {
+    throw new UserError(`headersTimeout (${config.headersTimeout} ms) must not exceed requestTimeout (${config.requestTimeout} ms)`);
+  }
+  return config;
+}
+
+/**
+ * The health and metrics paths answer before anything else, so they must not take a URL
+ * an app or a static mount could own: they may not fall under a mount prefix nor be equal.
+ */
+export function checkServicePaths(config: Pick<Config, 'healthPath' | 'metricsPath' | 'static'>): void {
+  const own: [string, string | null][] = [
+    ['healthPath', config.healthPath],
+    ['metricsPath', config.metricsPath],
+  ];
+  for (const [key, p] of own) {
+    if (p === null) continue;
+    for (const m of config.static) {
+      if (p.startsWith(m.prefix) || p + '/' === m.prefix) throw new UserError(`${key} "${p}" falls under the static prefix "${m.prefix}"; pick a path outside every mount (default /__assetd/...)`);
+    }
+  }
+  if (config.healthPath !== null && config.healthPath === config.metricsPath) throw new UserError(`healthPath and metricsPath are both "${config.healthPath}"`);
 }
 
 /** Two mounts may not share or nest prefixes: every URL belongs to at most one mount. */

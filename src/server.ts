@@ -1,24 +1,50 @@
 /**
- * The HTTP server: one request handler that routes a path to the static index (a Map
- * lookup), or answers 400/404. Media and proxy are siblings of static here, not layers.
+ * The HTTP server: one request handler that routes a path to the health or metrics
+ * answer, the static index (a Map lookup), or answers 400/404. Media and proxy are
+ * siblings of static here, not layers.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formatterFor } from './access-log.js';
 import type { Config } from './config.js';
 import { UserError } from './errors.js';
+import { healthAnswer } from './health.js';
+import { logError } from './log.js';
+import { Metrics, renderPrometheus } from './metrics.js';
+import { Observer } from './observe.js';
 import { requestPath } from './paths.js';
-import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, sendCanned } from './send.js';
+import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
+import { drainServer, type DrainResult } from './shutdown.js';
 import type { MountIndex, StaticIndex } from './static-index.js';
 import { serveFile } from './static.js';
+import { VERSION } from './version.js';
 
 export interface AssetServer {
   server: http.Server;
+  /** Response counters (also fed by media and proxy through the observer). */
+  metrics: Metrics;
+  /** Counts and logs responses; undefined when metrics and access log are both off. */
+  observer: Observer | undefined;
   /** Swap in a new static index; requests in flight finish on the one they started with. */
   setIndex(index: StaticIndex): void;
   getIndex(): StaticIndex;
   listen(): Promise<AddressInfo>;
+  /** Stop accepting, let in-flight responses finish within `graceMs`, close the rest. */
+  drain(graceMs: number): Promise<DrainResult>;
+  readonly draining: boolean;
   close(): Promise<void>;
 }
+
+export interface ServerOptions {
+  /** Renders the metrics text; a cluster worker passes one that sums every worker. */
+  renderMetrics?: (local: Metrics) => Promise<string>;
+  /** Where access log lines go (default: stdout). */
+  logWrite?: (chunk: string) => void;
+  /** Process start, for uptime (ms since the epoch). */
+  startedAt?: number;
+}
+
+const METRICS_HEADERS = ['Content-Type', 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control', 'no-store', 'X-Content-Type-Options', 'nosniff'];
 
 /** The static mount whose prefix the path falls under, longest prefix first. */
 function mountFor(mounts: MountIndex[], p: string): MountIndex | undefined {
@@ -26,19 +52,75 @@ function mountFor(mounts: MountIndex[], p: string): MountIndex | undefined {
   return undefined;
 }
 
-export function createAssetServer(config: Config, initial: StaticIndex): AssetServer {
+export function createAssetServer(config: Config, initial: StaticIndex, opts: ServerOptions = {}): AssetServer {
   let index = initial;
   let mounts = [...index.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
+  let draining = false;
+  let drained: Promise<DrainResult> | undefined;
+  const startedAt = opts.startedAt ?? Date.now();
+  const metrics = new Metrics();
+  const noteIndex = (ix: StaticIndex) => metrics.setIndex(ix.fileCount, ix.variantCount, ix.bytesInMemory, ix.mounts.length, ix.builtAt);
+  noteIndex(initial);
+  const format = formatterFor(config.accessLog);
+  const observer =
+    format !== undefined || config.metricsPath !== null
+      ? new Observer(config.metricsPath !== null ? metrics : undefined, format, opts.logWrite ?? ((chunk) => process.stdout.write(chunk)))
+      : undefined;
+  const healthPath = config.healthPath;
+  const metricsPath = config.metricsPath;
+  const renderMetrics =
+    opts.renderMetrics ?? ((m: Metrics) => Promise.resolve(renderPrometheus(m.snapshot(), { workers: 1, workerRestarts: 0, uptimeSeconds: (Date.now() - startedAt) / 1000, version: VERSION })));
+
+  const answerHealth = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const a = healthAnswer({
+      draining,
+      files: index.fileCount,
+      mounts: index.mounts.length,
+      version: VERSION,
+      uptimeSeconds: (Date.now() - startedAt) / 1000,
+      indexBuiltAt: index.builtAt,
+      pid: process.pid,
+    });
+    res.writeHead(a.status, a.headers);
+    res.end(req.method === 'HEAD' ? undefined : a.body);
+  };
+
+  const answerMetrics = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    renderMetrics(metrics).then(
+      (text) => {
+        if (res.destroyed) return;
+        const body = Buffer.from(text);
+        res.writeHead(200, [...METRICS_HEADERS, 'Content-Length', String(body.length)]);
+        res.end(req.method === 'HEAD' ? undefined : body);
+      },
+      (e: unknown) => {
+        logError(`metrics: ${(e as Error).message}`);
+        if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
+      },
+    );
+  };
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const t0 = observer !== undefined ? performance.now() : 0;
+    // while draining, every response closes its connection
+    if (draining) res.shouldKeepAlive = false;
     const parsed = requestPath(req.url ?? '');
     if (!parsed.ok) {
+      observer?.track(req, res, 'other', t0);
       sendCanned(req, res, BAD_REQUEST);
       return;
     }
     const p = parsed.path;
+    if (p === healthPath || p === metricsPath) {
+      observer?.track(req, res, 'service', t0);
+      if (req.method !== 'GET' && req.method !== 'HEAD') sendCanned(req, res, METHOD_NOT_ALLOWED);
+      else if (p === healthPath) answerHealth(req, res);
+      else answerMetrics(req, res);
+      return;
+    }
     const entry = index.public.get(p);
     if (entry !== undefined) {
+      observer?.track(req, res, 'static', t0);
       if (entry.kind === 'file') {
         serveFile(req, res, entry);
       } else {
@@ -49,6 +131,7 @@ export function createAssetServer(config: Config, initial: StaticIndex): AssetSe
       return;
     }
     const mount = mountFor(mounts, p);
+    observer?.track(req, res, mount !== undefined ? 'static' : 'other', t0);
     if (mount !== undefined && !mount.config.internal && req.method !== 'GET' && req.method !== 'HEAD') {
       sendCanned(req, res, METHOD_NOT_ALLOWED);
       return;
@@ -56,13 +139,35 @@ export function createAssetServer(config: Config, initial: StaticIndex): AssetSe
     sendCanned(req, res, NOT_FOUND);
   };
 
-  const server = http.createServer(handler);
+  const server = http.createServer(
+    {
+      headersTimeout: config.headersTimeout,
+      requestTimeout: config.requestTimeout,
+      maxHeaderSize: config.maxHeaderSize,
+      // how often the header/request timeouts are checked (node's default is 30 s)
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeout / 4))),
+    },
+    handler,
+  );
+  server.keepAliveTimeout = config.keepAliveTimeout;
+  if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
 
   return {
     server,
+    metrics,
+    observer,
     setIndex(next) {
       index = next;
       mounts = [...next.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
+      noteIndex(next);
+    },
+    get draining() {
+      return draining;
+    },
+    drain(graceMs) {
+      draining = true;
+      drained ??= drainServer(server, graceMs).finally(() => observer?.flush());
+      return drained;
     },
     getIndex: () => index,
     listen: () =>
@@ -79,8 +184,14 @@ export function createAssetServer(config: Config, initial: StaticIndex): AssetSe
       }),
     close: () =>
       new Promise((resolve) => {
+        observer?.flush();
+        if (!server.listening) {
+          server.closeAllConnections();
+          resolve();
+          return;
+        }
         server.close(() => resolve());
-        server.closeIdleConnections();
+        server.closeAllConnections();
       }),
   };
 }
