@@ -82,7 +82,10 @@ export async function runPrimary(config: Config, count: number): Promise<void> {
   let reloadsOk = 0;
   let reloadsFailed = 0;
   let announced = false;
-  const live = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+  /** Workers that are listening and answer messages. */
+  const ready = new Set<Worker>();
+  const live = () => [...ready].filter((w) => w.isConnected() && !w.isDead());
+  let firstLine = '';
 
   const remaining = () => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined && !w.isDead()).length;
   const send = (w: Worker, msg: ToWorker) => {
@@ -91,12 +94,21 @@ export async function runPrimary(config: Config, count: number): Promise<void> {
 
   const fork = (): Worker => {
     const w = cluster.fork();
+    w.once('exit', () => ready.delete(w));
     w.on('message', (msg: unknown) => {
       if (!isTagged<ToPrimary>(msg)) return;
-      if (msg.assetd === 'ready' && !announced) {
-        announced = true;
-        logInfo(`${msg.line} (${count} workers, primary pid ${process.pid})`);
-        for (let i = 1; i < count; i++) fork();
+      if (msg.assetd === 'ready') {
+        ready.add(w);
+        if (announced) return;
+        if (firstLine === '') {
+          // the first worker proved the config, tree and port: start the others
+          firstLine = msg.line;
+          for (let i = 1; i < count; i++) fork();
+        }
+        if (ready.size >= count) {
+          announced = true;
+          logInfo(`${firstLine} (${count} workers, primary pid ${process.pid})`);
+        }
       } else if (msg.assetd === 'metrics-request') {
         void metricsText().then((text) => send(w, { assetd: 'metrics', id: msg.id, text }));
       }
@@ -122,7 +134,7 @@ export async function runPrimary(config: Config, count: number): Promise<void> {
       if (remaining() === 0) process.exit(0);
       return;
     }
-    if (!announced) {
+    if (firstLine === '') {
       // the first worker could not start: its error line is already out
       process.exit(code === 0 || code === null ? 1 : code);
     }

@@ -150,6 +150,13 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     handler,
   );
   server.keepAliveTimeout = config.keepAliveTimeout;
+  // node's headersTimeout starts with the first byte: a connection that never sends one
+  // would stay open for good. Give it the same time, then close it.
+  server.on('connection', (socket: import('node:net').Socket) => socket.setTimeout(config.headersTimeout));
+  server.on('timeout', (socket: import('node:net').Socket) => {
+    if (socket.bytesRead === 0) socket.destroy();
+    else socket.setTimeout(0); // it spoke: node's header, request and keep-alive timeouts take over
+  });
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
 
   return {
