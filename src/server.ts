@@ -153,9 +153,12 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
   // node's headersTimeout starts with the first byte: a connection that never sends one
   // would stay open for good. Give it the same time, then close it.
   server.on('connection', (socket: import('node:net').Socket) => socket.setTimeout(config.headersTimeout));
+  // With a 'timeout' listener node no longer closes timed-out sockets itself, so decide here:
+  // no response under way (silent, or idle past keepAliveTimeout) closes; a response being
+  // sent to a slow reader goes on, and node's header/request timeouts still apply.
   server.on('timeout', (socket: import('node:net').Socket) => {
-    if (socket.bytesRead === 0) socket.destroy();
-    else socket.setTimeout(0); // it spoke: node's header, request and keep-alive timeouts take over
+    if ((socket as unknown as { _httpMessage?: unknown })._httpMessage == null) socket.destroy();
+    else socket.setTimeout(0);
   });
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
 

@@ -82,3 +82,26 @@ t.test('a header block over maxHeaderSize is refused with 431', async (t) => {
   const ok = await get(port, '/static/a.css');
   t.equal(ok.status, 200);
 });
+
+t.test('an idle keep-alive connection is closed after keepAliveTimeout; a silent one after headersTimeout', async (t) => {
+  const { port } = await running(t, { 'keep-alive-timeout': '300', 'headers-timeout': '600', 'request-timeout': '1000' });
+  const net = await import('node:net');
+  const ka = net.connect(port, '127.0.0.1');
+  ka.on('error', () => {});
+  t.teardown(() => ka.destroy());
+  const answered = new Promise<number>((r) => ka.once('data', () => r(Date.now())));
+  const closed = new Promise<number>((r) => ka.once('close', () => r(Date.now())));
+  ka.write('GET /static/a.css HTTP/1.1\r\nHost: x\r\n\r\n');
+  const t0 = await answered;
+  const idleFor = (await closed) - t0;
+  // node adds a one-second buffer to keepAliveTimeout
+  t.ok(idleFor >= 300 && idleFor < 3000, `idle keep-alive closed after ${idleFor} ms`);
+
+  const silent = net.connect(port, '127.0.0.1');
+  silent.on('error', () => {});
+  t.teardown(() => silent.destroy());
+  const t1 = Date.now();
+  await new Promise<void>((r) => silent.once('close', () => r()));
+  const silentFor = Date.now() - t1;
+  t.ok(silentFor >= 500 && silentFor < 3000, `a connection that never sends a byte is closed (after ${silentFor} ms)`);
+});
