@@ -105,13 +105,18 @@ export function formatterFor(format: AccessLogFormat): ((f: RequestFacts) => str
 }
 
 /**
- * Lines gathered and written in one go once per event-loop turn (or when 64 KiB are
- * pending), so logging costs a string append per request rather than a write.
+ * Lines gathered and written once per event-loop turn (or when 64 KiB are pending), so
+ * logging costs a string append per request rather than a write. Each write holds whole
+ * lines and at most `maxWrite` bytes (PIPE_BUF) when it can, so the writes of several
+ * workers sharing one pipe never interleave inside a line.
  */
 export class LogBuffer {
   private pending = '';
   private scheduled = false;
-  constructor(private readonly write: (chunk: string) => void) {}
+  constructor(
+    private readonly write: (chunk: string) => void,
+    private readonly maxWrite = 4096,
+  ) {}
 
   add(line: string): void {
     this.pending += line + '\n';
@@ -128,9 +133,17 @@ export class LogBuffer {
   };
 
   flush(): void {
-    if (this.pending === '') return;
-    const chunk = this.pending;
+    let rest = this.pending;
     this.pending = '';
-    this.write(chunk);
+    while (rest.length > 0) {
+      let cut = rest.length;
+      if (cut > this.maxWrite) {
+        // the last line end within the limit; a single longer line goes out alone
+        const nl = rest.lastIndexOf('\n', this.maxWrite - 1);
+        cut = nl >= 0 ? nl + 1 : rest.indexOf('\n') + 1;
+      }
+      this.write(rest.slice(0, cut));
+      rest = rest.slice(cut);
+    }
   }
 }

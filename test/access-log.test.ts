@@ -89,12 +89,26 @@ t.test('LogBuffer batches lines into one write per turn, and flushes big batches
   t.same(writes, ['one\ntwo\n']);
   const long = 'x'.repeat(40 * 1024);
   b.add(long);
+  t.equal(writes.length, 1);
   b.add(long);
-  t.equal(writes.length, 2, 'past 64 KiB it writes at once');
-  t.equal(writes[1], `${long}\n${long}\n`);
+  t.same(writes.slice(1), [`${long}\n`, `${long}\n`], 'past 64 KiB it writes at once; a line over the pipe limit goes alone');
   b.add('tail');
   b.flush();
-  t.equal(writes[2], 'tail\n');
+  t.equal(writes[3], 'tail\n');
   b.flush();
-  t.equal(writes.length, 3, 'an empty flush writes nothing');
+  t.equal(writes.length, 4, 'an empty flush writes nothing');
+});
+
+t.test('LogBuffer writes whole lines of at most maxWrite bytes', async (t) => {
+  const writes: string[] = [];
+  const b = new LogBuffer((c) => writes.push(c), 100);
+  const lines = Array.from({ length: 57 }, (_, i) => `line ${i} ` + '.'.repeat(i % 23));
+  for (const l of lines) b.add(l);
+  b.flush();
+  t.ok(writes.length > 1);
+  for (const w of writes) {
+    t.ok(w.length <= 100, `${w.length} bytes`);
+    t.ok(w.endsWith('\n'));
+  }
+  t.equal(writes.join(''), lines.map((l) => l + '\n').join(''), 'nothing lost or reordered');
 });
