@@ -112,3 +112,12 @@ t.test('LogBuffer writes whole lines of at most maxWrite bytes', async (t) => {
   }
   t.equal(writes.join(''), lines.map((l) => l + '\n').join(''), 'nothing lost or reordered');
 });
+
+t.test('json lines parse back to the facts for any strings', async (t) => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary' }), fc.string(), fc.option(fc.string(), { nil: undefined }), fc.double({ min: 0, max: 1e6, noNaN: true }), (target, ua, referer, dur) => {
+      const o = JSON.parse(formatJson({ ...base, target, userAgent: ua, referer, durationMs: dur }));
+      return o.path === target && o.userAgent === ua && o.referer === (referer ?? null) && Math.abs(o.duration - dur) <= 0.0005 + 1e-9 * dur;
+    }),
+  );
+});
