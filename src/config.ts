@@ -63,6 +63,25 @@ export interface Config {
   memoryThreshold: number;
   /** Total bytes held in memory across all mounts; larger sets stream the rest. */
   memoryLimit: number;
+  /** Worker processes; 0 means one per available CPU. 1 runs in a single process. */
+  workers: number;
+  /** Milliseconds in-flight requests get to finish after SIGTERM/SIGINT. */
+  shutdownTimeout: number;
+  /** Milliseconds a client has to send the request headers. */
+  headersTimeout: number;
+  /** Milliseconds a client has to send the whole request (0: no limit). */
+  requestTimeout: number;
+  /** Milliseconds an idle keep-alive connection is kept open. */
+  keepAliveTimeout: number;
+  /** Largest request header block, in bytes. */
+  maxHeaderSize: number;
+  /** Open connections per worker before new ones are refused (0: no limit). */
+  maxConnections: number;
+  accessLog: AccessLogFormat;
+  /** Health check path, or null for none. */
+  healthPath: string | null;
+  /** Prometheus metrics path, or null for none. */
+  metricsPath: string | null;
   static: StaticMount[];
   /** The app server requests no mount claims go to: http://host:port or unix:/path, or null. */
   upstream: string | null;
@@ -81,7 +100,10 @@ export interface Config {
   media: MediaMount[];
 }
 
-type Kind = 'string' | 'int' | 'bool' | 'port' | 'prefix' | 'cors' | 'nullable-string' | 'format' | 'regex' | 'upstream' | 'type-list' | 'signed';
+export const ACCESS_LOG_FORMATS = ['combined', 'json', 'off'] as const;
+export type AccessLogFormat = (typeof ACCESS_LOG_FORMATS)[number];
+
+type Kind = 'string' | 'int' | 'bool' | 'port' | 'prefix' | 'cors' | 'nullable-string' | 'format' | 'regex' | 'upstream' | 'type-list' | 'signed' | 'access-log' | 'nullable-path';
 
 interface Field {
   kind: Kind;
@@ -104,6 +126,16 @@ export const TOP_FIELDS: Record<string, Field> = {
   upstreamBodyTimeout: { kind: 'int', min: 0, default: 60_000, doc: "Milliseconds of silence allowed inside the upstream's response body; 0 waits forever." },
   upstreamKeepHost: { kind: 'bool', default: true, doc: "Forward the client's Host header (true) or the upstream's own host (false)." },
   maxBodySize: { kind: 'int', min: 0, default: 100 * 1024 * 1024, doc: 'Largest request body forwarded to the upstream, in bytes (413 past it); 0 for no limit.' },
+  workers: { kind: 'int', min: 0, default: 0, doc: 'Worker processes; 0 starts one per available CPU, 1 runs in a single process.' },
+  shutdownTimeout: { kind: 'int', min: 0, default: 10_000, doc: 'Milliseconds in-flight requests get to finish after SIGTERM/SIGINT before the process exits.' },
+  headersTimeout: { kind: 'int', min: 1, default: 10_000, doc: 'Milliseconds a client has to send its request headers (slow clients are cut off).' },
+  requestTimeout: { kind: 'int', min: 0, default: 300_000, doc: 'Milliseconds a client has to send its whole request, uploads to the app included; 0 for no limit.' },
+  keepAliveTimeout: { kind: 'int', min: 0, default: 5_000, doc: 'Milliseconds an idle keep-alive connection stays open.' },
+  maxHeaderSize: { kind: 'int', min: 1024, default: 16 * 1024, doc: 'Largest request header block in bytes; larger requests get 431.' },
+  maxConnections: { kind: 'int', min: 0, default: 10_000, doc: 'Open connections per worker before new ones are dropped; 0 for no limit.' },
+  accessLog: { kind: 'access-log', default: 'combined', doc: `Access log on stdout: ${ACCESS_LOG_FORMATS.join(', ')}.` },
+  healthPath: { kind: 'nullable-path', default: '/__assetd/health', doc: 'Health check path (JSON, 503 while draining), or null for none.' },
+  metricsPath: { kind: 'nullable-path', default: '/__assetd/metrics', doc: 'Prometheus metrics path, or null for none.' },
 };
 
 export const MOUNT_FIELDS: Record<string, Field> = {
@@ -186,6 +218,16 @@ export const SERVE_FLAGS: Record<string, { key: string; type: 'string' | 'boolea
   'compress-missing': { key: 'mount.compressMissing', type: 'boolean' },
   'media-root': { key: 'media.root', type: 'string' },
   'media-prefix': { key: 'media.prefix', type: 'string' },
+  workers: { key: 'workers', type: 'string' },
+  'shutdown-timeout': { key: 'shutdownTimeout', type: 'string' },
+  'headers-timeout': { key: 'headersTimeout', type: 'string' },
+  'request-timeout': { key: 'requestTimeout', type: 'string' },
+  'keep-alive-timeout': { key: 'keepAliveTimeout', type: 'string' },
+  'max-header-size': { key: 'maxHeaderSize', type: 'string' },
+  'max-connections': { key: 'maxConnections', type: 'string' },
+  'access-log': { key: 'accessLog', type: 'string' },
+  'health-path': { key: 'healthPath', type: 'string' },
+  'metrics-path': { key: 'metricsPath', type: 'string' },
 };
 
 export function envName(flag: string): string {
@@ -294,6 +336,14 @@ function coerce(kind: Kind, raw: unknown, where: string, field: Field, fromStrin
       }
       return { [keys[0]]: v };
     }
+    case 'access-log':
+      if (typeof raw !== 'string' || !(ACCESS_LOG_FORMATS as readonly string[]).includes(raw)) bad(`expected one of ${ACCESS_LOG_FORMATS.join(', ')}`);
+      return raw;
+    case 'nullable-path':
+      if (raw === null || raw === false || (fromString && typeof raw === 'string' && /^(|off|none|false)$/i.test(raw))) return null;
+      if (typeof raw !== 'string' || !raw.startsWith('/') || raw.length < 2) bad('expected a URL path starting with "/", or null');
+      if (/\/\.{1,2}(\/|$)|\/\/|[?#%\\\s]/.test(raw as string)) bad('expected a plain URL path (no "..", "//", "?", "#", "%", "\\" or spaces)');
+      return raw;
     case 'cors':
       if (raw === false || (fromString && typeof raw === 'string' && /^(false|off|none|)$/i.test(raw))) return false;
       if (typeof raw !== 'string' || raw === '' || /[\r\n]/.test(raw)) bad('expected an origin string such as "*", or false');
@@ -402,7 +452,12 @@ export function resolveConfig(src: ConfigSources): Config {
   }
   checkPrefixes(staticMounts.map((m) => m.prefix));
   checkMediaSeparation(staticMounts, mediaMounts);
-  return { ...(top as unknown as Omit<Config, 'static' | 'media'>), static: staticMounts, media: mediaMounts };
+  const config = { ...(top as unknown as Omit<Config, 'static' | 'media'>), static: staticMounts, media: mediaMounts };
+  checkServicePaths(config);
+  if (config.requestTimeout !== 0 && config.headersTimeout > config.requestTimeout) {
+    throw new UserError(`headersTimeout (${config.headersTimeout} ms) must not exceed requestTimeout (${config.requestTimeout} ms)`);
+  }
+  return config;
 }
 
 function resolveMedia(m: Record<string, unknown>, i: number, base: string, src: ConfigSources): MediaMount {
@@ -496,6 +551,24 @@ export function checkMediaRoots(staticRoots: string[], mediaRoots: string[]): vo
       if (isWithin(s, m)) throw new UserError(`media[${i}].root ${m} contains static root ${s}: an upload could replace a static file`);
     }
   });
+}
+
+/**
+ * The health and metrics paths answer before anything else, so they must not take a URL
+ * an app or a static mount could own: they may not fall under a mount prefix nor be equal.
+ */
+export function checkServicePaths(config: Pick<Config, 'healthPath' | 'metricsPath' | 'static' | 'media'>): void {
+  const own: [string, string | null][] = [
+    ['healthPath', config.healthPath],
+    ['metricsPath', config.metricsPath],
+  ];
+  for (const [key, p] of own) {
+    if (p === null) continue;
+    for (const m of [...config.static, ...config.media]) {
+      if (p.startsWith(m.prefix) || p + '/' === m.prefix) throw new UserError(`${key} "${p}" falls under the mount prefix "${m.prefix}"; pick a path outside every mount (default /__assetd/...)`);
+    }
+  }
+  if (config.healthPath !== null && config.healthPath === config.metricsPath) throw new UserError(`healthPath and metricsPath are both "${config.healthPath}"`);
 }
 
 /** Two mounts may not share or nest prefixes: every URL belongs to at most one mount. */

@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { accelOverrides, accelPath, sourceFor, type AccelSource } from './accel.js';
 import { clientAddress, clientResponseHeaders, firstHeader, upstreamRequestHeaders, type HeaderRecord } from './hop-by-hop.js';
 import { logError } from './log.js';
+import { setUpstreamTime } from './observe.js';
 import { canned, NOT_FOUND, sendCanned } from './send.js';
 import { parseUpstream, type UpstreamTarget } from './upstream-target.js';
 
@@ -164,10 +165,12 @@ export function createProxy(config: Config, opts: ProxyOptions): Proxy {
     });
     const path = upstreamPath(req.url ?? '/');
     const attempt = (retriesLeft: number): void => {
+      const sent = performance.now();
       pool
         .request({ path, method: req.method as 'GET', headers, body, signal: ac.signal, highWaterMark: 64 * 1024 })
         .then(
           ({ statusCode, statusText, headers: upHeaders, body: upBody }) => {
+            setUpstreamTime(res, performance.now() - sent);
             const accelValue = firstHeader(upHeaders, 'x-accel-redirect');
             if (accelValue !== undefined) {
               upBody.dump().catch(() => {});

@@ -1,31 +1,59 @@
 /**
- * The HTTP server: one request handler that routes a path to the static index (a Map
- * lookup), to a media mount (resolved per request), to the upstream app, or answers
- * 400/404. Media and proxy are siblings of static here, not layers.
+ * The HTTP server: one request handler that routes a path to the health or metrics
+ * answer, the static index (a Map lookup), a media mount (resolved per request), the
+ * upstream app, or answers 400/404. Media and proxy are siblings of static here, not layers.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formatterFor } from './access-log.js';
 import type { Config } from './config.js';
 import { oneLine, UserError } from './errors.js';
+import { healthAnswer } from './health.js';
 import { logError } from './log.js';
 import { handleMedia, type MediaRuntime } from './media.js';
+import { Metrics, renderPrometheus } from './metrics.js';
+import { Observer } from './observe.js';
 import { requestPath } from './paths.js';
 import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
+import { drainServer, type DrainResult } from './shutdown.js';
 import type { MountIndex, StaticIndex } from './static-index.js';
 import { serveFile } from './static.js';
 import type { Proxy } from './proxy.js';
 import { rawAnswer, tunnel } from './upgrade.js';
+import { VERSION } from './version.js';
 
 const CONNECT_REFUSED = 'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
 
 export interface AssetServer {
   server: http.Server;
+  /** Response counters (also fed by media and proxy through the observer). */
+  metrics: Metrics;
+  /** Counts and logs responses; undefined when metrics and access log are both off. */
+  observer: Observer | undefined;
   /** Swap in a new static index; requests in flight finish on the one they started with. */
   setIndex(index: StaticIndex): void;
   getIndex(): StaticIndex;
   listen(): Promise<AddressInfo>;
+  /** Stop accepting, let in-flight responses finish within `graceMs`, close the rest. */
+  drain(graceMs: number): Promise<DrainResult>;
+  readonly draining: boolean;
   close(): Promise<void>;
 }
+
+export interface ServerOptions {
+  /** Renders the metrics text; a cluster worker passes one that sums every worker. */
+  renderMetrics?: (local: Metrics) => Promise<string>;
+  /** Where access log lines go (default: stdout). */
+  logWrite?: (chunk: string) => void;
+  /** Process start, for uptime (ms since the epoch). */
+  startedAt?: number;
+  /** The app server requests no mount claims go to; without it they are 404. */
+  proxy?: Proxy;
+  /** Media mounts, resolved per request. */
+  media?: MediaRuntime[];
+}
+
+const METRICS_HEADERS = ['Content-Type', 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control', 'no-store', 'X-Content-Type-Options', 'nosniff'];
 
 /** The static mount whose prefix the path falls under, longest prefix first. */
 function mountFor(mounts: MountIndex[], p: string): MountIndex | undefined {
@@ -45,20 +73,57 @@ function rawPathOf(url: string): string {
   return m ? m[1] : url;
 }
 
-export interface ServerOptions {
-  /** The app server requests no mount claims go to; without it they are 404. */
-  proxy?: Proxy;
-  /** Media mounts, resolved per request. */
-  media?: MediaRuntime[];
-}
-
-export function createAssetServer(config: Config, initial: StaticIndex, options: ServerOptions = {}): AssetServer {
+export function createAssetServer(config: Config, initial: StaticIndex, opts: ServerOptions = {}): AssetServer {
   let index = initial;
-  const media = options.media ?? [];
   let mounts = [...index.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
-  const proxy = options.proxy;
+  const media = opts.media ?? [];
+  const proxy = opts.proxy;
+  let draining = false;
+  let drained: Promise<DrainResult> | undefined;
+  const startedAt = opts.startedAt ?? Date.now();
+  const metrics = new Metrics();
+  const noteIndex = (ix: StaticIndex) => metrics.setIndex(ix.fileCount, ix.variantCount, ix.bytesInMemory, ix.mounts.length, ix.builtAt);
+  noteIndex(initial);
+  const format = formatterFor(config.accessLog);
+  const observer =
+    format !== undefined || config.metricsPath !== null
+      ? new Observer(config.metricsPath !== null ? metrics : undefined, format, opts.logWrite ?? ((chunk) => process.stdout.write(chunk)))
+      : undefined;
+  const healthPath = config.healthPath;
+  const metricsPath = config.metricsPath;
+  const renderMetrics =
+    opts.renderMetrics ?? ((m: Metrics) => Promise.resolve(renderPrometheus(m.snapshot(), { workers: 1, workerRestarts: 0, uptimeSeconds: (Date.now() - startedAt) / 1000, version: VERSION })));
 
-  /** Does a static mount own this path outright (no fallthrough to the app)? */
+  const answerHealth = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const a = healthAnswer({
+      draining,
+      files: index.fileCount,
+      mounts: index.mounts.length,
+      version: VERSION,
+      uptimeSeconds: (Date.now() - startedAt) / 1000,
+      indexBuiltAt: index.builtAt,
+      pid: process.pid,
+    });
+    res.writeHead(a.status, a.headers);
+    res.end(req.method === 'HEAD' ? undefined : a.body);
+  };
+
+  const answerMetrics = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    renderMetrics(metrics).then(
+      (text) => {
+        if (res.destroyed) return;
+        const body = Buffer.from(text);
+        res.writeHead(200, [...METRICS_HEADERS, 'Content-Length', String(body.length)]);
+        res.end(req.method === 'HEAD' ? undefined : body);
+      },
+      (e: unknown) => {
+        logError(`metrics: ${(e as Error).message}`);
+        if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
+      },
+    );
+  };
+
+  /** Does a mount own this path outright (no fallthrough to the app)? */
   const claimed = (p: string): boolean => {
     if (index.public.has(p) || mediaFor(media, p) !== undefined) return true;
     const mount = mountFor(mounts, p);
@@ -66,6 +131,9 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
   };
 
   const route = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const t0 = observer !== undefined ? performance.now() : 0;
+    // while draining, every response closes its connection
+    if (draining) res.shouldKeepAlive = false;
     const parsed = requestPath(req.url ?? '');
     if (!parsed.ok) {
       // A path this server would refuse is still the app's to judge when no mount owns it.
@@ -76,15 +144,25 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
         mountFor(mounts, rawPathOf(req.url!)) === undefined &&
         mediaFor(media, rawPathOf(req.url!)) === undefined
       ) {
+        observer?.track(req, res, 'proxy', t0);
         proxy.forward(req, res);
         return;
       }
+      observer?.track(req, res, 'other', t0);
       sendCanned(req, res, BAD_REQUEST);
       return;
     }
     const p = parsed.path;
+    if (p === healthPath || p === metricsPath) {
+      observer?.track(req, res, 'service', t0);
+      if (req.method !== 'GET' && req.method !== 'HEAD') sendCanned(req, res, METHOD_NOT_ALLOWED);
+      else if (p === healthPath) answerHealth(req, res);
+      else answerMetrics(req, res);
+      return;
+    }
     const entry = index.public.get(p);
     if (entry !== undefined) {
+      observer?.track(req, res, 'static', t0);
       if (entry.kind === 'file') {
         serveFile(req, res, entry);
       } else {
@@ -97,6 +175,7 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
     // Media prefixes never overlap static ones (a startup check), so an upload can never shadow a static file.
     const mm = media.length === 0 ? undefined : mediaFor(media, p);
     if (mm !== undefined) {
+      observer?.track(req, res, 'media', t0);
       handleMedia(req, res, mm, p).catch((e: unknown) => {
         logError(`${p}: ${(e as Error).message}`);
         if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
@@ -105,25 +184,22 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
     }
     const mount = mountFor(mounts, p);
     if (mount !== undefined) {
-      if (mount.config.internal) {
-        sendCanned(req, res, NOT_FOUND);
-        return;
-      }
-      if (mount.config.fallthrough && proxy !== undefined) {
+      if (mount.config.fallthrough && !mount.config.internal && proxy !== undefined) {
+        observer?.track(req, res, 'proxy', t0);
         proxy.forward(req, res);
         return;
       }
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        sendCanned(req, res, METHOD_NOT_ALLOWED);
-        return;
-      }
-      sendCanned(req, res, NOT_FOUND);
+      observer?.track(req, res, 'static', t0);
+      if (!mount.config.internal && req.method !== 'GET' && req.method !== 'HEAD') sendCanned(req, res, METHOD_NOT_ALLOWED);
+      else sendCanned(req, res, NOT_FOUND);
       return;
     }
     if (proxy !== undefined) {
+      observer?.track(req, res, 'proxy', t0);
       proxy.forward(req, res);
       return;
     }
+    observer?.track(req, res, 'other', t0);
     sendCanned(req, res, NOT_FOUND);
   };
 
@@ -143,7 +219,28 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
     }
   };
 
-  const server = http.createServer(handler);
+  const server = http.createServer(
+    {
+      headersTimeout: config.headersTimeout,
+      requestTimeout: config.requestTimeout,
+      maxHeaderSize: config.maxHeaderSize,
+      // how often the header/request timeouts are checked (node's default is 30 s)
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeout / 4))),
+    },
+    handler,
+  );
+  server.keepAliveTimeout = config.keepAliveTimeout;
+  // node's headersTimeout starts with the first byte: a connection that never sends one
+  // would stay open for good. Give it the same time, then close it.
+  server.on('connection', (socket: import('node:net').Socket) => socket.setTimeout(config.headersTimeout));
+  // With a 'timeout' listener node no longer closes timed-out sockets itself, so decide here:
+  // no response under way (silent, or idle past keepAliveTimeout) closes; a response being
+  // sent to a slow reader goes on, and node's header/request timeouts still apply.
+  server.on('timeout', (socket: import('node:net').Socket) => {
+    if ((socket as unknown as { _httpMessage?: unknown })._httpMessage == null) socket.destroy();
+    else socket.setTimeout(0);
+  });
+  if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
   if (proxy !== undefined) {
     server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
@@ -164,11 +261,23 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
     socket.end(CONNECT_REFUSED);
   });
 
+
   return {
     server,
+    metrics,
+    observer,
     setIndex(next) {
       index = next;
       mounts = [...next.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
+      noteIndex(next);
+    },
+    get draining() {
+      return draining;
+    },
+    drain(graceMs) {
+      draining = true;
+      drained ??= drainServer(server, graceMs).finally(() => observer?.flush());
+      return drained;
     },
     getIndex: () => index,
     listen: () =>
@@ -185,8 +294,14 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
       }),
     close: () =>
       new Promise<void>((resolve) => {
+        observer?.flush();
+        if (!server.listening) {
+          server.closeAllConnections();
+          resolve();
+          return;
+        }
         server.close(() => resolve());
-        server.closeIdleConnections();
+        server.closeAllConnections();
       }).then(() => proxy?.close()),
   };
 }

@@ -1,13 +1,17 @@
+import cluster from 'node:cluster';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { runPrimary, workerChannel } from '../cluster.js';
 import { resolveConfig, SERVE_FLAGS, envName, type Config } from '../config.js';
 import { UserError } from '../errors.js';
-import { logInfo } from '../log.js';
+import { logError, logInfo } from '../log.js';
 import { mediaAccelSources, staticAccelSources } from '../accel.js';
 import { createProxy, type Proxy } from '../proxy.js';
 import { prepareMedia, type MediaRuntime } from '../media.js';
-import { createAssetServer, type AssetServer } from '../server.js';
+import { describeReload, reloadOnce, Reloader } from '../reload.js';
+import { createAssetServer, type AssetServer, type ServerOptions } from '../server.js';
 import { buildIndex, type StaticIndex } from '../static-index.js';
 
 type FlagValues = Record<string, string | boolean | undefined>;
@@ -74,9 +78,11 @@ export interface Running {
   config: Config;
   server: AssetServer;
   url: string;
+  /** The start line (logged unless this is a cluster worker). */
+  line: string;
 }
 
-export async function startServer(config: Config): Promise<Running> {
+export async function startServer(config: Config, opts: ServerOptions = {}): Promise<Running> {
   const media = await prepareMedia(config);
   const index = await buildIndex(config.static, config);
   for (const m of index.mounts) {
@@ -88,21 +94,57 @@ export async function startServer(config: Config): Promise<Running> {
   const proxy: Proxy | undefined = config.upstream
     ? createProxy(config, { accelSources: () => [...staticAccelSources(server!.getIndex()), ...mediaAccelSources(media)] })
     : undefined;
-  server = createAssetServer(config, index, { proxy, media });
+  server = createAssetServer(config, index, { ...opts, proxy, media });
   const addr = await server.listen();
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
-  logInfo(startLine(index, url, config.upstream, media));
-  return { config, server, url };
+  const line = startLine(index, url, config.upstream, media);
+  if (!cluster.isWorker) logInfo(line);
+  return { config, server, url, line };
+}
+
+/** Worker processes to run: the configured count, or one per available CPU for 0. */
+export function workerCount(config: Config): number {
+  return config.workers > 0 ? config.workers : os.availableParallelism();
 }
 
 export async function serve(argv: string[]): Promise<void> {
   const flags = parseServeFlags(argv);
   const config = loadConfig(flags);
-  const running = await startServer(config);
-  const stop = () => {
-    void running.server.close().then(() => process.exit(0));
+  const startedAt = Date.now();
+  if (cluster.isPrimary && workerCount(config) > 1) {
+    await runPrimary(config, workerCount(config));
+    return;
+  }
+  const channel = cluster.isWorker ? workerChannel() : undefined;
+  const opts: ServerOptions = { startedAt };
+  if (channel) opts.renderMetrics = () => channel.metricsText(3000);
+  const running = await startServer(config, opts);
+  const { server } = running;
+  const reloader = new Reloader(() => reloadOnce(config, server));
+
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (!channel) logInfo(`${why}: draining (up to ${config.shutdownTimeout} ms)`);
+    void server.drain(config.shutdownTimeout).then((result) => {
+      if (result === 'timeout') logError(`grace period of ${config.shutdownTimeout} ms over: remaining connections closed`);
+      else if (!channel) logInfo('drained, exiting');
+      process.exit(0);
+    });
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  if (channel) {
+    channel.onReload(() => reloader.request());
+    channel.onStop(() => stop('stop'));
+    channel.onSnapshot(() => server.metrics.snapshot());
+    // a SIGHUP sent to a worker alone reloads that worker
+    process.on('SIGHUP', () => void reloader.request().then((r) => (r.ok ? logInfo : logError)(describeReload(r, ` (worker ${process.pid})`))));
+    channel.ready(running.line);
+  } else {
+    process.on('SIGHUP', () => void reloader.request().then((r) => (r.ok ? logInfo : logError)(describeReload(r))));
+  }
 }

@@ -1,0 +1,39 @@
+/** The health check answer: pure, from what the server knows about itself. */
+
+export interface HealthFacts {
+  draining: boolean;
+  files: number;
+  mounts: number;
+  version: string;
+  uptimeSeconds: number;
+  /** When the index in use was built (ms since the epoch). */
+  indexBuiltAt: number;
+  /** The process that answered (a worker, with several). */
+  pid: number;
+}
+
+export interface HealthAnswer {
+  status: 200 | 503;
+  headers: string[];
+  body: Buffer;
+}
+
+/** 200 with a small JSON once the index is loaded; 503 while draining, so balancers stop sending. */
+export function healthAnswer(f: HealthFacts): HealthAnswer {
+  const body = Buffer.from(
+    JSON.stringify({
+      status: f.draining ? 'draining' : 'ok',
+      files: f.files,
+      mounts: f.mounts,
+      version: f.version,
+      uptime: Math.floor(f.uptimeSeconds),
+      indexBuiltAt: new Date(f.indexBuiltAt).toISOString(),
+      pid: f.pid,
+    }) + '\n',
+  );
+  return {
+    status: f.draining ? 503 : 200,
+    headers: ['Content-Type', 'application/json', 'Content-Length', String(body.length), 'Cache-Control', 'no-store', 'X-Content-Type-Options', 'nosniff'],
+    body,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The per-response hook: when a response ends (or its client goes away) it is counted in
+ * the metrics and written to the access log. With both off it is never installed.
+ * Route handlers tell the hook their kind through `track()`; a proxy reports the time its
+ * upstream took with `setUpstreamTime()`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestFacts } from './access-log.js';
+import { LogBuffer } from './access-log.js';
+import type { Metrics, RouteKind } from './metrics.js';
+
+const upstreamTimes = new WeakMap<ServerResponse, number>();
+
+/** Record how long the upstream took for this response (ms); shown in the log and the histogram (kind 'proxy'). */
+export function setUpstreamTime(res: ServerResponse, ms: number): void {
+  upstreamTimes.set(res, ms);
+}
+
+const CONTENT_ENCODING = /\r\ncontent-encoding:[ \t]*([^\r\n]*)/i;
+
+/** The content coding of a response, read from the header block it sent. */
+export function sentEncoding(headerBlock: string | null | undefined): string {
+  if (!headerBlock) return 'identity';
+  const m = CONTENT_ENCODING.exec(headerBlock);
+  return m ? m[1].trim().toLowerCase() || 'identity' : 'identity';
+}
+
+export class Observer {
+  readonly buffer: LogBuffer | undefined;
+
+  constructor(
+    readonly metrics: Metrics | undefined,
+    private readonly format: ((f: RequestFacts) => string) | undefined,
+    write: (chunk: string) => void,
+  ) {
+    this.buffer = format ? new LogBuffer(write) : undefined;
+  }
+
+  /** Watch this response; `t0` is performance.now() when the request reached the handler. */
+  track(req: IncomingMessage, res: ServerResponse, kind: RouteKind, t0: number): void {
+    const socket = req.socket;
+    const before = socket.bytesWritten;
+    res.once('close', () => {
+      // the header block is internal to node:http but stable; it tells what went out
+      const header = (res as unknown as { _header?: string | null })._header;
+      const headerLen = header ? header.length : 0;
+      const bytes = Math.max(0, socket.bytesWritten - before - headerLen);
+      // nginx's 499: the client closed the connection before any response went out
+      const status = header ? res.statusCode : 499;
+      const encoding = sentEncoding(header);
+      const upstreamMs = kind === 'proxy' ? upstreamTimes.get(res) : undefined;
+      if (this.metrics !== undefined) {
+        this.metrics.count(kind, status, bytes, encoding);
+        if (upstreamMs !== undefined) this.metrics.observeUpstream(upstreamMs / 1000);
+      }
+      if (this.format === undefined) return;
+      this.buffer!.add(
+        this.format({
+          time: Date.now(),
+          remote: socket.remoteAddress ?? '-',
+          method: req.method ?? '-',
+          target: req.url ?? '-',
+          httpVersion: req.httpVersion,
+          status,
+          bytes,
+          encoding,
+          durationMs: performance.now() - t0,
+          upstreamMs,
+          referer: req.headers.referer,
+          userAgent: req.headers['user-agent'],
+          kind,
+          aborted: !res.writableFinished,
+        }),
+      );
+    });
+  }
+
+  flush(): void {
+    this.buffer?.flush();
+  }
+}
