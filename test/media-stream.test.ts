@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { repoRoot } from './helpers/run.js';
 
 const GIB = 1024 ** 3;
 const MAX_GROWTH = 100 * 1024 * 1024;
@@ -51,12 +52,10 @@ t.test('a 1 GiB file streams with flat memory', { timeout: 180_000, skip: proces
   fs.truncateSync(big, GIB); // sparse: no disk used
   fs.writeFileSync(path.join(dir, 'media/small.txt'), 'small');
 
-  const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
-  const cli = new URL('../src/cli.ts', import.meta.url).href;
-  const child = spawn(process.execPath, [...loader, '--input-type=module', '-e', `import(${JSON.stringify(cli)}).then((m) => m.main(["serve", "--root", "static", "--media-root", "media", "--port", "0"]))`], {
+  // one process (--workers 1), so the RSS read below is the process that streams
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/assetd.js'), 'serve', '--root', 'static', '--media-root', 'media', '--port', '0', '--workers', '1', '--access-log', 'off'], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '' },
   });
   t.teardown(() => {
     child.kill('SIGKILL');

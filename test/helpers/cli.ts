@@ -49,7 +49,7 @@ export interface CliRun {
 export function startCli(t: { teardown(fn: () => void): void }, args: string[], opts: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): CliRun {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin/assetd.js'), ...args], {
     cwd: opts.cwd ?? repoRoot,
-    env: { ...process.env, ...opts.env },
+    env: { ASSETD_WORKERS: '1', ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
