@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { oneLine, UserError } from './errors.js';
 import { logError } from './log.js';
-import { requestPath } from './paths.js';
+import { declaredPath, requestPath } from './paths.js';
 import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
 import type { MountIndex, StaticIndex } from './static-index.js';
 import { serveFile } from './static.js';
@@ -32,11 +32,6 @@ function mountFor(mounts: MountIndex[], p: string): MountIndex | undefined {
   return undefined;
 }
 
-/** The raw path of a request target (before decoding), for prefix checks on refused paths. */
-function rawPathOf(url: string): string {
-  const m = /^(?:https?:\/\/[^/?#]*)?([^?#]*)/i.exec(url);
-  return m ? m[1] : url;
-}
 
 export interface ServerOptions {
   /** The app server requests no mount claims go to; without it they are 404. */
@@ -47,6 +42,13 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
   let index = initial;
   let mounts = [...index.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
   const proxy = options.proxy;
+
+  /**
+   * True when '.' or '..' segments carry a target out of the mount it names (or into one from
+   * outside): such a target is refused rather than sent to the app, which would see the path
+   * as spelled and might resolve it differently.
+   */
+  const leavesNamedMount = (url: string, p: string): boolean => mountFor(mounts, declaredPath(url)) !== mountFor(mounts, p);
 
   /** Does a static mount own this path outright (no fallthrough to the app)? */
   const claimed = (p: string): boolean => {
@@ -59,7 +61,7 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
     const parsed = requestPath(req.url ?? '');
     if (!parsed.ok) {
       // A path this server would refuse is still the app's to judge when no mount owns it.
-      if (proxy !== undefined && (req.url ?? '').length > 0 && mountFor(mounts, rawPathOf(req.url!)) === undefined && parsed.why !== 'not-origin-form') {
+      if (proxy !== undefined && (req.url ?? '').length > 0 && mountFor(mounts, declaredPath(req.url!)) === undefined && parsed.why !== 'not-origin-form') {
         proxy.forward(req, res);
         return;
       }
@@ -85,7 +87,8 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
         return;
       }
       if (mount.config.fallthrough && proxy !== undefined) {
-        proxy.forward(req, res);
+        if (leavesNamedMount(req.url!, p)) sendCanned(req, res, BAD_REQUEST);
+        else proxy.forward(req, res);
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -96,7 +99,8 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
       return;
     }
     if (proxy !== undefined) {
-      proxy.forward(req, res);
+      if (leavesNamedMount(req.url!, p)) sendCanned(req, res, BAD_REQUEST);
+      else proxy.forward(req, res);
       return;
     }
     sendCanned(req, res, NOT_FOUND);
@@ -125,6 +129,7 @@ export function createAssetServer(config: Config, initial: StaticIndex, options:
       const parsed = requestPath(req.url ?? '');
       if (!parsed.ok) return rawAnswer(socket, 400, 'Bad Request');
       if (claimed(parsed.path)) return rawAnswer(socket, 404, 'Not Found');
+      if (leavesNamedMount(req.url!, parsed.path)) return rawAnswer(socket, 400, 'Bad Request');
       tunnel(req, socket, head, {
         target: proxy.target,
         keepHost: config.upstreamKeepHost,
