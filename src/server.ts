@@ -32,7 +32,6 @@ function mountFor(mounts: MountIndex[], p: string): MountIndex | undefined {
   return undefined;
 }
 
-
 export interface ServerOptions {
   /** The app server requests no mount claims go to; without it they are 404. */
   proxy?: Proxy;
