@@ -83,6 +83,26 @@ export function normalise(p: string): PathResult {
   return { ok: true, path: '/' + out.join('/') + (trailing ? '/' : '') };
 }
 
+/**
+ * The path of a request target as the client spelled it, for deciding which mount it names:
+ * absolute-form reduced to its path, query dropped, each valid %XX decoded once (as UTF-8
+ * when it is, else byte by byte), repeated slashes collapsed, '.' and '..' segments KEPT.
+ * Never refuses: a target requestPath() refuses still names a mount here.
+ */
+export function declaredPath(target: string): string {
+  let p = target.charCodeAt(0) === CODE_SLASH ? target : target.replace(/^https?:\/\/[^/?#]*/i, '');
+  const q = p.search(/[?#]/);
+  if (q !== -1) p = p.slice(0, q);
+  if (p.includes('%')) {
+    try {
+      p = decodeURIComponent(p);
+    } catch {
+      p = p.replace(/%([0-9a-f]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+    }
+  }
+  return p.includes('//') ? p.replace(/\/{2,}/g, '/') : p;
+}
+
 /** True when a name (one path segment) is hidden: dotfiles and dot-directories are never served. */
 export function isHidden(segment: string): boolean {
   return segment.charCodeAt(0) === CODE_DOT;

@@ -62,9 +62,18 @@ export function upstreamFailure(err: unknown, timeouts: { headers: number; conne
     case 'ECONNRESET':
     case 'UND_ERR_SOCKET':
       return { status: 502, what: 'connection closed by the app server' };
-    default:
-      return { status: 502, what: `${code || 'error'}: ${(err as Error | null)?.message ?? String(err)}` };
+    case 'UND_ERR_HEADERS_OVERFLOW':
+      return { status: 502, what: 'response headers too large' };
+    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+      return { status: 502, what: 'response body length does not match its Content-Length' };
   }
+  const message = ((err as Error | null)?.message ?? String(err)).replace(/\s+/g, ' ').trim();
+  if ((err as Error | null)?.name === 'HTTPParserError') {
+    // "Response does not match the HTTP/1.1 protocol (Invalid status code)": keep the reason
+    const reason = /\(([^)]*)\)\s*$/.exec(message)?.[1] ?? message;
+    return { status: 502, what: `not a valid HTTP response (${reason})` };
+  }
+  return { status: 502, what: `${code || 'error'}: ${message}` };
 }
 
 const RETRYABLE = new Set(['ECONNRESET', 'UND_ERR_SOCKET']);

@@ -13,7 +13,7 @@ import { logError } from './log.js';
 import { handleMedia, type MediaRuntime } from './media.js';
 import { Metrics, renderPrometheus } from './metrics.js';
 import { Observer } from './observe.js';
-import { requestPath } from './paths.js';
+import { declaredPath, requestPath } from './paths.js';
 import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
 import { drainServer, type DrainResult } from './shutdown.js';
 import type { MountIndex, StaticIndex } from './static-index.js';
@@ -67,12 +67,6 @@ function mediaFor(media: MediaRuntime[], p: string): MediaRuntime | undefined {
   return undefined;
 }
 
-/** The raw path of a request target (before decoding), for prefix checks on refused paths. */
-function rawPathOf(url: string): string {
-  const m = /^(?:https?:\/\/[^/?#]*)?([^?#]*)/i.exec(url);
-  return m ? m[1] : url;
-}
-
 export function createAssetServer(config: Config, initial: StaticIndex, opts: ServerOptions = {}): AssetServer {
   let index = initial;
   let mounts = [...index.mounts].sort((a, b) => b.prefix.length - a.prefix.length);
@@ -123,6 +117,16 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     );
   };
 
+  /** The static or media mount a path falls under. */
+  const ownerOf = (p: string): MountIndex | MediaRuntime | undefined => mountFor(mounts, p) ?? mediaFor(media, p);
+
+  /**
+   * True when '.' or '..' segments carry a target out of the mount it names (or into one from
+   * outside): such a target is refused rather than sent to the app, which would see the path
+   * as spelled and might resolve it differently.
+   */
+  const leavesNamedMount = (url: string, p: string): boolean => ownerOf(declaredPath(url)) !== ownerOf(p);
+
   /** Does a mount own this path outright (no fallthrough to the app)? */
   const claimed = (p: string): boolean => {
     if (index.public.has(p) || mediaFor(media, p) !== undefined) return true;
@@ -137,13 +141,7 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     const parsed = requestPath(req.url ?? '');
     if (!parsed.ok) {
       // A path this server would refuse is still the app's to judge when no mount owns it.
-      if (
-        proxy !== undefined &&
-        (req.url ?? '').length > 0 &&
-        parsed.why !== 'not-origin-form' &&
-        mountFor(mounts, rawPathOf(req.url!)) === undefined &&
-        mediaFor(media, rawPathOf(req.url!)) === undefined
-      ) {
+      if (proxy !== undefined && (req.url ?? '').length > 0 && parsed.why !== 'not-origin-form' && ownerOf(declaredPath(req.url!)) === undefined) {
         observer?.track(req, res, 'proxy', t0);
         proxy.forward(req, res);
         return;
@@ -186,7 +184,8 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     if (mount !== undefined) {
       if (mount.config.fallthrough && !mount.config.internal && proxy !== undefined) {
         observer?.track(req, res, 'proxy', t0);
-        proxy.forward(req, res);
+        if (leavesNamedMount(req.url!, p)) sendCanned(req, res, BAD_REQUEST);
+        else proxy.forward(req, res);
         return;
       }
       observer?.track(req, res, 'static', t0);
@@ -196,7 +195,8 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     }
     if (proxy !== undefined) {
       observer?.track(req, res, 'proxy', t0);
-      proxy.forward(req, res);
+      if (leavesNamedMount(req.url!, p)) sendCanned(req, res, BAD_REQUEST);
+      else proxy.forward(req, res);
       return;
     }
     observer?.track(req, res, 'other', t0);
@@ -247,6 +247,7 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
       const parsed = requestPath(req.url ?? '');
       if (!parsed.ok) return rawAnswer(socket, 400, 'Bad Request');
       if (claimed(parsed.path)) return rawAnswer(socket, 404, 'Not Found');
+      if (leavesNamedMount(req.url!, parsed.path)) return rawAnswer(socket, 400, 'Bad Request');
       tunnel(req, socket, head, {
         target: proxy.target,
         keepHost: config.upstreamKeepHost,

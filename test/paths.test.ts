@@ -1,5 +1,5 @@
 import t from 'tap';
-import { hasHiddenSegment, isHidden, normalise, requestPath } from '../src/paths.js';
+import { declaredPath, hasHiddenSegment, isHidden, normalise, requestPath } from '../src/paths.js';
 
 const ok = (target: string) => {
   const r = requestPath(target);
@@ -72,4 +72,17 @@ t.test('hidden names', async (t) => {
   t.ok(hasHiddenSegment('a/.git/config'));
   t.ok(hasHiddenSegment('.env'));
   t.notOk(hasHiddenSegment('a/b.c/d'));
+});
+
+t.test('declaredPath: the path as spelled, decoded once, dot segments kept', async (t) => {
+  t.equal(declaredPath('/static/a.css?x=/../'), '/static/a.css');
+  t.equal(declaredPath('/static/%2e%2e/secret.txt'), '/static/../secret.txt');
+  t.equal(declaredPath('/%73tatic/../x'), '/static/../x', 'an encoded letter of the prefix');
+  t.equal(declaredPath('//static///../x'), '/static/../x', 'repeated slashes collapsed');
+  t.equal(declaredPath('http://evil.example//static/%2e%2e/x#f'), '/static/../x', 'absolute-form');
+  t.equal(declaredPath('/static/%252e%252e/x'), '/static/%2e%2e/x', 'decoded once only');
+  t.equal(declaredPath('/static/%c0%ae%c0%ae/%zz/x'), '/static/\u00c0\u00ae\u00c0\u00ae/%zz/x', 'bad UTF-8 decoded byte by byte, bad escapes kept');
+  t.equal(declaredPath('/static/..%2fx'), '/static/../x', 'an encoded slash counts as a slash here');
+  t.equal(declaredPath('/caf%C3%A9/'), '/café/');
+  t.equal(declaredPath('*'), '*');
 });

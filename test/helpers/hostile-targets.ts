@@ -105,6 +105,12 @@ export function hostileTargets(prefix = '/static/'): HostileTarget[] {
   get('double slash host', '//evil.example/secret.txt');
   get('slash backslash host', '/\\evil.example/secret.txt');
   get('many slashes climb', `${prefix}////../../secret.txt`);
+  // the prefix spelled with an encoded letter or doubled slashes, then a climb out of it
+  const encodedPrefix = `/%${prefix.charCodeAt(1).toString(16)}${prefix.slice(2)}`;
+  get('encoded prefix climb', `${encodedPrefix}../secret.txt`);
+  get('encoded prefix encoded climb', `${encodedPrefix}%2e%2e/secret.txt`);
+  get('double slash encoded climb', `/${prefix}%2e%2e/secret.txt`);
+  get('absolute-form double slash climb', `http://evil.example/${prefix}%2e%2e/static-secret/key.txt`);
   // 4. absolute-form and other target forms
   get('absolute-form climb', `http://evil.example${prefix}../secret.txt`);
   get('absolute-form encoded climb', `http://evil.example${prefix}%2e%2e/secret.txt`);
