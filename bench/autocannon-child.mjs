@@ -5,14 +5,12 @@
 import autocannon from 'autocannon';
 
 const job = JSON.parse(process.argv[2]);
-const result = await autocannon({
-  url: job.base,
-  connections: job.connections,
-  duration: job.duration,
-  pipelining: 1,
-  timeout: 10,
-  requests: job.requests.map((r) => ({ method: 'GET', path: r.path, headers: r.headers })),
-});
+const common = { connections: job.connections, duration: job.duration, pipelining: 1, timeout: 10 };
+// One URL: plain url + headers (autocannon's fast path; a `requests` list costs it ~3x more CPU).
+const result =
+  job.requests.length === 1
+    ? await autocannon({ ...common, url: job.base + job.requests[0].path, headers: job.requests[0].headers })
+    : await autocannon({ ...common, url: job.base, requests: job.requests.map((r) => ({ method: 'GET', path: r.path, headers: r.headers })) });
 const n = (k) => Number(result[k] ?? 0);
 process.stdout.write(
   JSON.stringify({
@@ -21,7 +19,7 @@ process.stdout.write(
     p99: result.latency.p99,
     bytesPerSec: result.throughput.average,
     requests: result.requests.total,
-    errors: n('errors') + n('timeouts'),
+    errors: n('errors'), // autocannon counts timeouts among errors
     unexpected: n('1xx') + n('4xx') + n('5xx'),
   }) + '\n',
 );

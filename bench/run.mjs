@@ -229,6 +229,7 @@ async function runAll(opts, tmp, children, result) {
     const sizes = await headSizes(base + prefix, [...new Set(pairs.map(([, h]) => h))]);
     const files = pickFiles(pairs, sizes);
     plans = buildScenarios(files, { prefix, connections: opts.connections });
+    for (const s of Object.keys(plans)) if (!opts.scenarios.includes(s)) delete plans[s];
     for (const p of Object.values(plans)) p.servers = ['target'];
     servers.target = { url: base, pid: null };
   } else {
