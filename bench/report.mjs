@@ -117,15 +117,17 @@ export function formatSingle(summary, name) {
   return table(['scenario', `${name} req/s`, 'p50 / p99 ms', 'MB/s', 'RSS MB', 'errors/non-2xx-3xx'], rows);
 }
 
-/** @param {{ files: number, indexed: number, variants: number, onDisk: number, indexMs: number[], rssKb: number | null }[]} rows */
+/** @param {{ files: number, indexed: number, variants: number, onDisk: number, inMemory: string | null, indexMs: number, wallMs: number, rssKb: number | null }[]} rows */
 export function formatStartup(rows) {
   return table(
-    ['files', 'with variants (on disk)', 'indexed', 'index ms (cold / warm)', 'RSS MB'],
+    ['files', 'on disk (with .br/.gz)', 'indexed', 'in memory', 'index ms', 'listening after ms', 'RSS MB'],
     rows.map((r) => [
       r.files.toLocaleString('en'),
       r.onDisk.toLocaleString('en'),
       `${r.indexed.toLocaleString('en')} + ${r.variants.toLocaleString('en')} variants`,
-      r.indexMs.map((x) => Math.round(x)).join(' / '),
+      r.inMemory ?? '–',
+      String(Math.round(r.indexMs)),
+      String(Math.round(r.wallMs)),
       fmtMb(r.rssKb),
     ]),
   );

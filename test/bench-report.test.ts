@@ -66,6 +66,6 @@ t.test('fmtRps and formatStartup', async (t) => {
   t.equal(fmtRps(999), '999');
   t.equal(fmtRps(1500), '1.5k');
   t.equal(fmtRps(null), '–');
-  const out = formatStartup([{ files: 100000, onDisk: 175001, indexed: 100000, variants: 150000, indexMs: [2500.4, 1800.6], rssKb: 204800 }]);
-  t.match(out, /\| 100,000 \| 175,001 \| 100,000 \+ 150,000 variants \| 2500 \/ 1801 \| 200 \|/);
+  const out = formatStartup([{ files: 100000, onDisk: 250001, indexed: 100000, variants: 150000, inMemory: '80.0 MiB', indexMs: 2500.4, wallMs: 2800.6, rssKb: 204800 }]);
+  t.match(out, /\| 100,000 \| 250,001 \| 100,000 \+ 150,000 variants \| 80\.0 MiB \| 2500 \| 2801 \| 200 \|/);
 });
