@@ -48,6 +48,7 @@ JSON under bench/results/.
   --loadgen wrk|autocannon   load generator (default wrk when installed, else autocannon)
   --workers N            pass --workers N to assetd; nginx gets as many worker processes (default 1)
   --no-nginx             measure assetd alone
+  --no-ceiling           skip the bare node:http server (the Node ceiling) in small-br, revalidate-304, not-found-404
   --profile              run assetd under node --cpu-prof and print where its time goes
   --startup-sizes LIST   file counts of the startup benchmark (default 1000,10000,100000)
   --app-dir DIR          Django project proxied to in the proxy scenario (default ../shared/lab/django)
@@ -68,6 +69,7 @@ const OPTIONS = {
   loadgen: { type: 'string' },
   workers: { type: 'string' },
   'no-nginx': { type: 'boolean' },
+  'no-ceiling': { type: 'boolean' },
   profile: { type: 'boolean' },
   'startup-sizes': { type: 'string' },
   'app-dir': { type: 'string' },
@@ -113,7 +115,7 @@ export function parseBenchArgs(argv, env) {
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new BenchError(`--target: expected an http:// or https:// URL, got ${JSON.stringify(target)}`);
     if (!values.manifest) throw new BenchError('--target needs --manifest FILE (the staticfiles.json listing the URLs to request)');
-    for (const f of ['root', 'workers', 'no-nginx', 'profile', 'startup-sizes', 'app-dir']) {
+    for (const f of ['root', 'workers', 'no-nginx', 'no-ceiling', 'profile', 'startup-sizes', 'app-dir']) {
       if (values[f] !== undefined) throw new BenchError(`--${f} has no meaning with --target (nothing is started locally)`);
     }
   }
@@ -159,6 +161,7 @@ export function parseBenchArgs(argv, env) {
     loadgen,
     workers: values.workers !== undefined ? positiveInt(values.workers, 'workers', { max: 256 }) : null,
     nginx: !values['no-nginx'],
+    ceiling: !values['no-ceiling'] && target === null,
     profile: Boolean(values.profile),
     startupSizes,
     appDir: path.resolve(env.cwd, values['app-dir'] ?? path.resolve(env.repoRoot, '../shared/lab/django')),

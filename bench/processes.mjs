@@ -125,8 +125,19 @@ export function assetdHasFlag(repoRoot, flag, sample) {
  * @returns {Promise<{ child, pid: number, url: string, startLine: string, stderr: () => string }>}
  */
 export function startAssetd(repoRoot, o) {
+  return startListening('assetd', assetdArgs(repoRoot, o), o.timeoutMs);
+}
+
+/** The bare node:http server answering the given files from memory (bench/ceiling-server.mjs). */
+export function startCeiling(repoRoot, root, prefix, files) {
+  return startListening('ceiling server', [path.join(repoRoot, 'bench/ceiling-server.mjs'), root, prefix, files.join(',')], 30000);
+}
+
+/** Start a Node program and wait for "listening on URL" on its stderr. */
+function startListening(name, args, timeoutMs) {
+  const o = { timeoutMs };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, assetdArgs(repoRoot, o), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     let settled = false;
     const fail = (msg) => {
@@ -136,7 +147,7 @@ export function startAssetd(repoRoot, o) {
       child.kill('SIGKILL');
       reject(new Error(msg));
     };
-    const timer = setTimeout(() => fail(`assetd did not start within ${o.timeoutMs / 1000} s: ${err.trim().split('\n').pop() ?? ''}`), o.timeoutMs);
+    const timer = setTimeout(() => fail(`${name} did not start within ${o.timeoutMs / 1000} s: ${err.trim().split('\n').pop() ?? ''}`), o.timeoutMs);
     child.stderr.on('data', (d) => {
       err += d;
       const m = /^.*listening on (http:\/\/\S+)\s*$/m.exec(err);
@@ -146,8 +157,8 @@ export function startAssetd(repoRoot, o) {
         resolve({ child, pid: child.pid, url: m[1], startLine: m[0].trim(), stderr: () => err });
       }
     });
-    child.on('exit', (code, signal) => fail(`assetd exited with ${code ?? signal} before listening: ${err.trim().split('\n').pop() ?? ''}`));
-    child.on('error', (e) => fail(`assetd: ${e.message}`));
+    child.on('exit', (code, signal) => fail(`${name} exited with ${code ?? signal} before listening: ${err.trim().split('\n').pop() ?? ''}`));
+    child.on('error', (e) => fail(`${name}: ${e.message}`));
   });
 }
 

@@ -47,7 +47,8 @@ export function summarise(ms, opts = {}) {
     const a = servers.assetd?.rps;
     const n = servers.nginx?.rps;
     const app = servers.app?.rps;
-    const out = { scenario, servers, ratio: a && n ? a / n : null };
+    const c = servers.ceiling?.rps;
+    const out = { scenario, servers, ratio: a && n ? a / n : null, ratioCeiling: a && c ? a / c : null };
     if (app) {
       out.shareOfDirect = {};
       for (const [k, v] of Object.entries(servers)) if (k !== 'app' && v.rps) out.shareOfDirect[k] = v.rps / app;
@@ -81,6 +82,7 @@ function table(head, rows) {
 /** The side-by-side table: one row per scenario, ratio assetd/nginx (or share of direct app). */
 export function formatTable(summary, names = { a: 'assetd', b: 'nginx' }) {
   const { a, b } = names;
+  const ceiling = summary.some((s) => s.servers.ceiling);
   const rows = summary.map((s) => {
     const A = s.servers[a] ?? {};
     const B = s.servers[b] ?? {};
@@ -90,7 +92,7 @@ export function formatTable(summary, names = { a: 'assetd', b: 'nginx' }) {
       const parts = Object.entries(s.shareOfDirect).map(([k, v]) => `${k} ${v.toFixed(2)}`);
       ratio += ` (of app direct ${fmtRps(s.servers.app.rps)}: ${parts.join(', ')})`;
     }
-    return [
+    const cells = [
       s.scenario,
       fmtRps(A.rps),
       fmtRps(B.rps),
@@ -101,11 +103,12 @@ export function formatTable(summary, names = { a: 'assetd', b: 'nginx' }) {
       `${fmtMb(A.rssKb)} / ${fmtMb(B.rssKb)}`,
       `${bad(A)} / ${bad(B)}`,
     ];
+    if (ceiling) cells.push(s.ratioCeiling === null ? '–' : `${s.ratioCeiling.toFixed(2)} (${fmtRps(s.servers.ceiling.rps)})`);
+    return cells;
   });
-  return table(
-    ['scenario', `${a} req/s`, `${b} req/s`, `${a}/${b}`, `${a} p50 / p99 ms`, `${b} p50 / p99 ms`, 'MB/s', 'RSS MB', 'errors/non-2xx-3xx'],
-    rows,
-  );
+  const head = ['scenario', `${a} req/s`, `${b} req/s`, `${a}/${b}`, `${a} p50 / p99 ms`, `${b} p50 / p99 ms`, 'MB/s', 'RSS MB', 'errors/non-2xx-3xx'];
+  if (ceiling) head.push(`${a}/node ceiling`);
+  return table(head, rows);
 }
 
 /** One server alone (--target, --no-nginx). */

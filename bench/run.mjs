@@ -15,7 +15,7 @@ import { measure } from './loadgen.mjs';
 import { BROTLI_MODULE, nginxConf } from './nginx-conf.mjs';
 import { BenchError, parseBenchArgs, USAGE } from './options.mjs';
 import { formatProfile, selfTimes } from './profile.mjs';
-import { assetdHasFlag, freePort, nginxVersion, rssKb, startApp, startAssetd, startNginx, stopChild, which } from './processes.mjs';
+import { assetdHasFlag, freePort, nginxVersion, rssKb, startApp, startAssetd, startCeiling, startNginx, stopChild, which } from './processes.mjs';
 import { formatSingle, formatStartup, formatTable, fmtRps, summarise } from './report.mjs';
 import { buildScenarios, schedule } from './scenarios.mjs';
 import { parseStartLine, runStartup } from './startup.mjs';
@@ -194,6 +194,10 @@ async function main() {
       ` · commit ${result.commit?.slice(0, 10) ?? '?'}${result.dirty ? '+dirty' : ''}`,
     '',
   );
+  const busy = result.machine.loadavgAtStart[0];
+  if (busy > result.machine.cpus / 2) {
+    lines.push(`Note: the load average was ${busy} on ${result.machine.cpus} cores when the run started: other work shared the machine, the figures are noisy.`, '');
+  }
   if (result.summary.length > 0) {
     if (names.includes('nginx')) lines.push(formatTable(result.summary));
     else lines.push(formatSingle(result.summary, names.includes('target') ? 'target' : 'assetd'));
@@ -263,7 +267,7 @@ async function runAll(opts, tmp, children, result) {
     if (want.has('media') && !result.features.media) skip('media', 'this assetd build has no --media-root/--media-prefix flags');
 
     const media = want.has('media') ? mediaTree(path.join(tmp, 'media')) : null;
-    plans = buildScenarios(files, { prefix, connections: opts.connections, media });
+    plans = buildScenarios(files, { prefix, connections: opts.connections, media, ceiling: opts.ceiling });
     for (const s of Object.keys(plans)) if (!want.has(s)) delete plans[s];
     const loadScenarios = Object.keys(plans);
 
@@ -311,6 +315,12 @@ async function runAll(opts, tmp, children, result) {
         log(`nginx ${result.nginx}: ${n.url}, ${opts.workers ?? 1} worker(s)`);
       } else if (opts.nginx) {
         log('nginx is not installed (apt-get install nginx libnginx-mod-http-brotli-static): measuring assetd alone');
+      }
+      if (Object.values(plans).some((p) => p.servers.includes('ceiling'))) {
+        const c = await startCeiling(REPO, opts.root, prefix, [files.small]);
+        children.push(c.child);
+        servers.ceiling = { url: c.url, pid: c.pid };
+        log(`node ceiling (bench/ceiling-server.mjs): ${c.url}`);
       }
     }
     for (const p of Object.values(plans)) p.servers = p.servers.filter((s) => servers[s]);
@@ -367,7 +377,7 @@ async function runScenario(plan, servers, gen, opts, result) {
   for (const { server, round } of schedule(plan.servers, opts.rounds)) {
     const m = await measure(gen, jobs[server]);
     const rss = servers[server].pid ? rssKb(servers[server].pid) : null;
-    result.measurements.push({ scenario: plan.name, server, round, ...m, rssKb: rss });
+    result.measurements.push({ scenario: plan.name, server, round, ...m, rssKb: rss, load1: Math.round(os.loadavg()[0] * 100) / 100 });
     log(
       `  ${server.padEnd(6)} round ${round}: ${fmtRps(m.rps)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms` +
         (m.errors ? `, ${m.errors} errors` : '') +

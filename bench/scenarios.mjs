@@ -25,7 +25,7 @@ export const SCENARIO_TITLES = {
 
 /**
  * @param {ReturnType<import('./corpus.mjs').pickFiles>} files
- * @param {{ prefix: string, connections: number, media?: { prefix: string, file: string, size: number } | null, appPath?: string }} opts
+ * @param {{ prefix: string, connections: number, ceiling?: boolean, media?: { prefix: string, file: string, size: number } | null, appPath?: string }} opts
  */
 export function buildScenarios(files, opts) {
   const p = (rel) => opts.prefix + rel;
@@ -35,12 +35,14 @@ export function buildScenarios(files, opts) {
     plans[name] = { name, title: SCENARIO_TITLES[name], servers: ['assetd', 'nginx'], connections: opts.connections, needs: null, ...fields };
   };
 
-  plan('small-br', { requests: [{ path: p(files.small), headers: br, expect: { status: 200, encoding: 'br' } }] });
+  // the Node ceiling (bench/ceiling-server.mjs) answers only these three
+  const withCeiling = { servers: opts.ceiling ? ['assetd', 'nginx', 'ceiling'] : ['assetd', 'nginx'] };
+  plan('small-br', { ...withCeiling, requests: [{ path: p(files.small), headers: br, expect: { status: 200, encoding: 'br' } }] });
   if (files.largeJs) {
     plan('large-gzip', { requests: [{ path: p(files.largeJs), headers: { 'Accept-Encoding': 'gzip' }, expect: { status: 200, encoding: 'gzip' } }] });
   }
-  plan('revalidate-304', { requests: [{ path: p(files.small), headers: br, revalidate: true, expect: { status: 304 } }] });
-  plan('not-found-404', { requests: [{ path: p(files.missing), headers: br, expect: { status: 404 } }] });
+  plan('revalidate-304', { ...withCeiling, requests: [{ path: p(files.small), headers: br, revalidate: true, expect: { status: 304 } }] });
+  plan('not-found-404', { ...withCeiling, requests: [{ path: p(files.missing), headers: br, expect: { status: 404 } }] });
   plan('page-load', {
     requests: files.page.map((rel, i) => {
       const revalidate = i % REVALIDATE_EVERY === REVALIDATE_EVERY - 1;

@@ -17,6 +17,7 @@ t.test('defaults: the shared corpus, wrk when installed, short measurements', as
   t.equal(o.connections, 50);
   t.equal(o.workers, null);
   t.equal(o.nginx, true);
+  t.equal(o.ceiling, true);
   t.same(o.scenarios, SCENARIOS);
   t.same(o.startupSizes, [1000, 10000, 100000]);
   t.equal(o.out, '/repo/bench/results');
@@ -34,6 +35,7 @@ t.test('flags are read and relative paths resolved against the working directory
   t.equal(o.workers, 2);
   t.equal(o.nginx, false);
   t.equal(o.loadgen, 'autocannon');
+  t.equal(parse(['--no-ceiling']).ceiling, false);
   t.same(o.startupSizes, [10, 20]);
 });
 
@@ -48,6 +50,7 @@ t.test('--target needs --manifest and only takes the scenarios a deployment can 
   t.equal(o.target, 'http://example.test/static/');
   t.equal(o.manifest, '/work/here/m/staticfiles.json');
   t.same(o.scenarios, TARGET_SCENARIOS);
+  t.equal(o.ceiling, false, 'no local servers with --target');
   t.throws(() => parse(['--target', 'http://example.test/static/']), { message: /--target needs --manifest/ });
   t.throws(() => parse(['--target', 'ftp://x/', '--manifest', 'm']), { message: /http:\/\/ or https:\/\// });
   t.throws(() => parse(['--target', 'not a url', '--manifest', 'm']), { message: /not a URL/ });

@@ -62,6 +62,17 @@ t.test('formatTable: one row per scenario with the ratio', async (t) => {
   t.match(lines[3], /^\| proxy \| 3\.6k \| 4\.0k \| 0\.90 \(of app direct 4\.5k: assetd 0\.80, nginx 0\.89\) \|/);
 });
 
+t.test('formatTable: the share of the Node ceiling when it was measured', async (t) => {
+  const s = summarise([m('small-br', 'assetd', 1, 54000), m('small-br', 'nginx', 1, 72000), m('small-br', 'ceiling', 1, 60000), m('large-gzip', 'assetd', 1, 30000), m('large-gzip', 'nginx', 1, 40000)]);
+  t.equal(s[0].ratioCeiling, 0.9);
+  t.equal(s[1].ratioCeiling, null);
+  const lines = formatTable(s).split('\n');
+  t.match(lines[0], /\| assetd\/node ceiling \|$/);
+  t.match(lines[2], /\| 0\.90 \(60\.0k\) \|$/);
+  t.match(lines[3], /\| – \|$/);
+  t.notMatch(formatTable(summarise([m('small-br', 'assetd', 1, 1), m('small-br', 'nginx', 1, 1)])), /ceiling/);
+});
+
 t.test('fmtRps and formatStartup', async (t) => {
   t.equal(fmtRps(999), '999');
   t.equal(fmtRps(1500), '1.5k');

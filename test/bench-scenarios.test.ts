@@ -49,6 +49,13 @@ t.test('no media plan without a media folder; no large-gzip without JS', async (
   t.ok('proxy' in plans);
 });
 
+t.test('the Node ceiling joins the three scenarios its server can answer', async (t) => {
+  const plans = buildScenarios(files, { prefix: '/static/', connections: 50, ceiling: true });
+  for (const s of ['small-br', 'revalidate-304', 'not-found-404']) t.same(plans[s].servers, ['assetd', 'nginx', 'ceiling'], s);
+  for (const s of ['large-gzip', 'page-load', 'keepalive-1000', 'large-stream']) t.same(plans[s].servers, ['assetd', 'nginx'], s);
+  t.same(buildScenarios(files, { prefix: '/static/', connections: 50 })['small-br'].servers, ['assetd', 'nginx']);
+});
+
 t.test('keepalive keeps more connections when asked for more', async (t) => {
   t.equal(buildScenarios(files, { prefix: '/static/', connections: 2000 })['keepalive-1000'].connections, 2000);
 });
