@@ -198,6 +198,7 @@ async function main() {
   if (busy > result.machine.cpus / 2) {
     lines.push(`Note: the load average was ${busy} on ${result.machine.cpus} cores when the run started: other work shared the machine, the figures are noisy.`, '');
   }
+  if (opts.profile) lines.push('Note: assetd ran under node --cpu-prof (--profile): its figures include the profiler\'s cost; compare ratios from runs without it.', '');
   if (result.summary.length > 0) {
     if (names.includes('nginx')) lines.push(formatTable(result.summary));
     else lines.push(formatSingle(result.summary, names.includes('target') ? 'target' : 'assetd'));
