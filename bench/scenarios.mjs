@@ -1,0 +1,83 @@
+/**
+ * The scenarios as plans: which servers, which requests, what each answer must be. Pure:
+ * the files come from corpus.mjs; ETags for revalidations are filled in per server by the
+ * runner (a request with `revalidate: true` gets If-None-Match: <that server's ETag>).
+ */
+
+/** What Chromium sends on a page load. */
+export const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br, zstd';
+
+/** Every third asset of a page load is a revalidation (a reload of a page whose assets are cached). */
+export const REVALIDATE_EVERY = 3;
+
+export const SCENARIO_TITLES = {
+  'small-br': 'small hashed CSS, Accept-Encoding: br, gzip',
+  'large-gzip': 'largest JS, Accept-Encoding: gzip',
+  'revalidate-304': 'small CSS revalidated (If-None-Match), 304',
+  'not-found-404': 'missing file, 404',
+  'page-load': 'every asset of the manifest, browser Accept-Encoding, 1 in 3 revalidated',
+  'keepalive-1000': 'small CSS over 1,000 keep-alive connections',
+  'large-stream': 'largest file, identity, streamed from disk',
+  media: 'a user-uploaded file from the media folder',
+  proxy: 'GET /app/hello through the proxy to the app, vs the app direct',
+  startup: 'index time and RSS of generated trees',
+};
+
+/**
+ * @param {ReturnType<import('./corpus.mjs').pickFiles>} files
+ * @param {{ prefix: string, connections: number, ceiling?: boolean, media?: { prefix: string, file: string, size: number } | null, appPath?: string }} opts
+ */
+export function buildScenarios(files, opts) {
+  const p = (rel) => opts.prefix + rel;
+  const br = { 'Accept-Encoding': 'br, gzip' };
+  const plans = {};
+  const plan = (name, fields) => {
+    plans[name] = { name, title: SCENARIO_TITLES[name], servers: ['assetd', 'nginx'], connections: opts.connections, needs: null, ...fields };
+  };
+
+  // the Node ceiling (bench/ceiling-server.mjs) answers only these three
+  const withCeiling = { servers: opts.ceiling ? ['assetd', 'nginx', 'ceiling'] : ['assetd', 'nginx'] };
+  plan('small-br', { ...withCeiling, requests: [{ path: p(files.small), headers: br, expect: { status: 200, encoding: 'br' } }] });
+  if (files.largeJs) {
+    plan('large-gzip', { requests: [{ path: p(files.largeJs), headers: { 'Accept-Encoding': 'gzip' }, expect: { status: 200, encoding: 'gzip' } }] });
+  }
+  plan('revalidate-304', { ...withCeiling, requests: [{ path: p(files.small), headers: br, revalidate: true, expect: { status: 304 } }] });
+  plan('not-found-404', { ...withCeiling, requests: [{ path: p(files.missing), headers: br, expect: { status: 404 } }] });
+  plan('page-load', {
+    requests: files.page.map((rel, i) => {
+      const revalidate = i % REVALIDATE_EVERY === REVALIDATE_EVERY - 1;
+      return {
+        path: p(rel),
+        headers: { 'Accept-Encoding': BROWSER_ACCEPT_ENCODING },
+        revalidate,
+        expect: { status: revalidate ? 304 : 200 },
+      };
+    }),
+  });
+  plan('keepalive-1000', { connections: Math.max(1000, opts.connections), requests: [{ path: p(files.small), headers: br, expect: { status: 200, encoding: 'br' } }] });
+  plan('large-stream', {
+    requests: [{ path: p(files.largest), headers: {}, expect: { status: 200, encoding: 'identity', length: files.sizes[files.largest] } }],
+  });
+  if (opts.media) {
+    plan('media', {
+      needs: 'media',
+      requests: [{ path: opts.media.prefix + opts.media.file, headers: { 'Accept-Encoding': BROWSER_ACCEPT_ENCODING }, expect: { status: 200, length: opts.media.size } }],
+    });
+  }
+  plan('proxy', {
+    needs: 'upstream',
+    servers: ['assetd', 'nginx', 'app'],
+    requests: [{ path: opts.appPath ?? '/app/hello', headers: { 'Accept-Encoding': 'gzip' }, expect: { status: 200 } }],
+  });
+  return plans;
+}
+
+/**
+ * The order of measurements: per scenario, rounds of every server in turn (A B A B ...), so
+ * that drift of a shared machine falls on both sides of the ratio.
+ */
+export function schedule(servers, rounds) {
+  const out = [];
+  for (let r = 1; r <= rounds; r++) for (const s of servers) out.push({ server: s, round: r });
+  return out;
+}

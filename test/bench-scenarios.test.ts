@@ -1,0 +1,72 @@
+import t from 'tap';
+// @ts-ignore plain ESM JavaScript without declarations
+import { BROWSER_ACCEPT_ENCODING, buildScenarios, REVALIDATE_EVERY, schedule } from '../bench/scenarios.mjs';
+// @ts-ignore
+import { SCENARIOS } from '../bench/options.mjs';
+
+const files = {
+  small: 'admin/css/base.1f418065fc2c.css',
+  largeJs: 'admin/js/jquery.cccccccccccc.js',
+  largest: 'admin/img/x.dddddddddddd.png',
+  missing: 'admin/css/does-not-exist.0123456789ab.css',
+  page: ['a.000000000001.css', 'b.000000000002.js', 'c.000000000003.png', 'd.000000000004.svg', 'e.000000000005.js', 'f.000000000006.css'],
+  sizes: { 'admin/img/x.dddddddddddd.png': 500000 } as Record<string, number>,
+};
+
+t.test('every load scenario has a plan with what each answer must be', async (t) => {
+  const plans = buildScenarios(files, { prefix: '/static/', connections: 50, media: { prefix: '/media/', file: 'u/p.jpg', size: 1234 } });
+  t.same(Object.keys(plans).sort(), SCENARIOS.filter((s: string) => s !== 'startup').sort());
+  t.same(plans['small-br'].requests, [{ path: '/static/' + files.small, headers: { 'Accept-Encoding': 'br, gzip' }, expect: { status: 200, encoding: 'br' } }]);
+  t.same(plans['large-gzip'].requests[0].expect, { status: 200, encoding: 'gzip' });
+  t.equal(plans['large-gzip'].requests[0].path, '/static/' + files.largeJs);
+  t.equal(plans['revalidate-304'].requests[0].revalidate, true);
+  t.equal(plans['revalidate-304'].requests[0].expect.status, 304);
+  t.equal(plans['not-found-404'].requests[0].expect.status, 404);
+  t.same(plans['large-stream'].requests[0].expect, { status: 200, encoding: 'identity', length: 500000 });
+  t.same(plans['large-stream'].requests[0].headers, {}, 'no Accept-Encoding: identity bytes');
+  t.equal(plans['keepalive-1000'].connections, 1000);
+  t.equal(plans['small-br'].connections, 50);
+  t.same(plans.proxy.servers, ['assetd', 'nginx', 'app']);
+  t.equal(plans.proxy.needs, 'upstream');
+  t.equal(plans.media.requests[0].path, '/media/u/p.jpg');
+  t.equal(plans.media.requests[0].expect.length, 1234);
+});
+
+t.test('page load: every asset once, browser Accept-Encoding, one in three revalidated', async (t) => {
+  const plans = buildScenarios(files, { prefix: '/s/', connections: 8 });
+  const reqs = plans['page-load'].requests;
+  t.same(reqs.map((r: { path: string }) => r.path), files.page.map((p) => '/s/' + p));
+  for (const r of reqs) t.equal(r.headers['Accept-Encoding'], BROWSER_ACCEPT_ENCODING);
+  const revalidated = reqs.filter((r: { revalidate: boolean }) => r.revalidate);
+  t.equal(revalidated.length, Math.floor(files.page.length / REVALIDATE_EVERY));
+  for (const r of reqs) t.equal(r.expect.status, r.revalidate ? 304 : 200);
+});
+
+t.test('no media plan without a media folder; no large-gzip without JS', async (t) => {
+  const plans = buildScenarios({ ...files, largeJs: null }, { prefix: '/static/', connections: 50 });
+  t.notOk('media' in plans);
+  t.notOk('large-gzip' in plans);
+  t.ok('proxy' in plans);
+});
+
+t.test('the Node ceiling joins the three scenarios its server can answer', async (t) => {
+  const plans = buildScenarios(files, { prefix: '/static/', connections: 50, ceiling: true });
+  for (const s of ['small-br', 'revalidate-304', 'not-found-404']) t.same(plans[s].servers, ['assetd', 'nginx', 'ceiling'], s);
+  for (const s of ['large-gzip', 'page-load', 'keepalive-1000', 'large-stream']) t.same(plans[s].servers, ['assetd', 'nginx'], s);
+  t.same(buildScenarios(files, { prefix: '/static/', connections: 50 })['small-br'].servers, ['assetd', 'nginx']);
+});
+
+t.test('keepalive keeps more connections when asked for more', async (t) => {
+  t.equal(buildScenarios(files, { prefix: '/static/', connections: 2000 })['keepalive-1000'].connections, 2000);
+});
+
+t.test('schedule alternates the servers round by round', async (t) => {
+  t.same(schedule(['assetd', 'nginx'], 2), [
+    { server: 'assetd', round: 1 },
+    { server: 'nginx', round: 1 },
+    { server: 'assetd', round: 2 },
+    { server: 'nginx', round: 2 },
+  ]);
+  t.same(schedule(['a', 'b', 'c'], 1).map((x: { server: string }) => x.server), ['a', 'b', 'c']);
+  t.same(schedule(['a'], 0), []);
+});
