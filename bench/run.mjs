@@ -283,7 +283,8 @@ async function runAll(opts, tmp, children, result) {
 
     if (loadScenarios.length > 0 || opts.profile) {
       const flags = ['--root', opts.root, '--prefix', prefix, '--host', '127.0.0.1', '--port', '0'];
-      if (opts.workers !== null) flags.push('--workers', String(opts.workers));
+      // the same number of processes as nginx, and no access log (nginx runs with access_log off)
+      flags.push('--workers', String(opts.workers ?? 1), '--access-log', 'off');
       if (app) flags.push('--upstream', app.url);
       if (media) flags.push('--media-root', media.root, '--media-prefix', media.prefix);
       const profileDir = opts.profile ? path.join(tmp, 'profile') : null;

@@ -71,7 +71,7 @@ export async function runStartup(repoRoot, tmpDir, sizes, log) {
     const row = { files: n, onDisk, indexed: 0, variants: 0, inMemory: null, indexMs: null, wallMs: null, rssKb: null };
     try {
       const t0 = performance.now();
-      const a = await startAssetd(repoRoot, { flags: ['--root', dir, '--prefix', '/static/', '--host', '127.0.0.1', '--port', '0'], timeoutMs: 600000 });
+      const a = await startAssetd(repoRoot, { flags: ['--root', dir, '--prefix', '/static/', '--host', '127.0.0.1', '--port', '0', '--workers', '1', '--access-log', 'off'], timeoutMs: 600000 });
       row.wallMs = performance.now() - t0;
       try {
         const s = parseStartLine(a.startLine);

@@ -18,6 +18,15 @@ export function setUpstreamTime(res: ServerResponse, ms: number): void {
 
 const CONTENT_ENCODING = /\r\ncontent-encoding:[ \t]*([^\r\n]*)/i;
 
+const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)/i;
+
+/** The body length a header block announced (0 without Content-Length). */
+export function sentLength(headerBlock: string | null | undefined): number {
+  if (!headerBlock) return 0;
+  const m = CONTENT_LENGTH.exec(headerBlock);
+  return m ? Number(m[1]) : 0;
+}
+
 /** The content coding of a response, read from the header block it sent. */
 export function sentEncoding(headerBlock: string | null | undefined): string {
   if (!headerBlock) return 'identity';
@@ -36,43 +45,58 @@ export class Observer {
     this.buffer = format ? new LogBuffer(write) : undefined;
   }
 
-  /** Watch this response; `t0` is performance.now() when the request reached the handler. */
+  /**
+   * Count and log this response; `t0` is performance.now() when the request reached the
+   * handler. Called after the handler: a response that already ended (every answer from
+   * memory) is recorded at once, with no listener; one still under way (a file streamed from
+   * disk, media, the proxy) is recorded when it closes.
+   */
   track(req: IncomingMessage, res: ServerResponse, kind: RouteKind, t0: number): void {
+    if (res.writableEnded) {
+      const header = (res as unknown as { _header?: string | null })._header;
+      const bytes = req.method === 'HEAD' ? 0 : sentLength(header);
+      this.record(req, res, kind, t0, header, bytes, true);
+      return;
+    }
     const socket = req.socket;
     const before = socket.bytesWritten;
     res.once('close', () => {
       // the header block is internal to node:http but stable; it tells what went out
       const header = (res as unknown as { _header?: string | null })._header;
       const headerLen = header ? header.length : 0;
-      const bytes = Math.max(0, socket.bytesWritten - before - headerLen);
-      // nginx's 499: the client closed the connection before any response went out
-      const status = header ? res.statusCode : 499;
-      const encoding = sentEncoding(header);
-      const upstreamMs = kind === 'proxy' ? upstreamTimes.get(res) : undefined;
-      if (this.metrics !== undefined) {
-        this.metrics.count(kind, status, bytes, encoding);
-        if (upstreamMs !== undefined) this.metrics.observeUpstream(upstreamMs / 1000);
-      }
-      if (this.format === undefined) return;
-      this.buffer!.add(
-        this.format({
-          time: Date.now(),
-          remote: socket.remoteAddress ?? '-',
-          method: req.method ?? '-',
-          target: req.url ?? '-',
-          httpVersion: req.httpVersion,
-          status,
-          bytes,
-          encoding,
-          durationMs: performance.now() - t0,
-          upstreamMs,
-          referer: req.headers.referer,
-          userAgent: req.headers['user-agent'],
-          kind,
-          aborted: !res.writableFinished,
-        }),
-      );
+      this.record(req, res, kind, t0, header, Math.max(0, socket.bytesWritten - before - headerLen), res.writableFinished);
     });
+  }
+
+  private record(req: IncomingMessage, res: ServerResponse, kind: RouteKind, t0: number, header: string | null | undefined, bytes: number, finished: boolean): void {
+    // nginx's 499: the client closed the connection before any response went out
+    const status = header ? res.statusCode : 499;
+    const encoding = sentEncoding(header);
+    const upstreamMs = kind === 'proxy' ? upstreamTimes.get(res) : undefined;
+    if (this.metrics !== undefined) {
+      this.metrics.count(kind, status, bytes, encoding);
+      if (upstreamMs !== undefined) this.metrics.observeUpstream(upstreamMs / 1000);
+    }
+    if (this.format === undefined) return;
+    const socket = req.socket;
+    this.buffer!.add(
+      this.format({
+        time: Date.now(),
+        remote: socket.remoteAddress ?? '-',
+        method: req.method ?? '-',
+        target: req.url ?? '-',
+        httpVersion: req.httpVersion,
+        status,
+        bytes,
+        encoding,
+        durationMs: performance.now() - t0,
+        upstreamMs,
+        referer: req.headers.referer,
+        userAgent: req.headers['user-agent'],
+        kind,
+        aborted: !finished,
+      }),
+    );
   }
 
   flush(): void {

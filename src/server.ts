@@ -11,7 +11,7 @@ import { oneLine, UserError } from './errors.js';
 import { healthAnswer } from './health.js';
 import { logError } from './log.js';
 import { handleMedia, type MediaRuntime } from './media.js';
-import { Metrics, renderPrometheus } from './metrics.js';
+import { Metrics, renderPrometheus, type RouteKind } from './metrics.js';
 import { Observer } from './observe.js';
 import { declaredPath, requestPath } from './paths.js';
 import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
@@ -134,33 +134,29 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     return mount !== undefined && (mount.config.internal || !mount.config.fallthrough);
   };
 
-  const route = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    const t0 = observer !== undefined ? performance.now() : 0;
+  /** Answer the request; returns its route kind, for the metrics and the access log. */
+  const route = (req: http.IncomingMessage, res: http.ServerResponse): RouteKind => {
     // while draining, every response closes its connection
     if (draining) res.shouldKeepAlive = false;
     const parsed = requestPath(req.url ?? '');
     if (!parsed.ok) {
       // A path this server would refuse is still the app's to judge when no mount owns it.
       if (proxy !== undefined && (req.url ?? '').length > 0 && parsed.why !== 'not-origin-form' && ownerOf(declaredPath(req.url!)) === undefined) {
-        observer?.track(req, res, 'proxy', t0);
         proxy.forward(req, res);
-        return;
+        return 'proxy';
       }
-      observer?.track(req, res, 'other', t0);
       sendCanned(req, res, BAD_REQUEST);
-      return;
+      return 'other';
     }
     const p = parsed.path;
     if (p === healthPath || p === metricsPath) {
-      observer?.track(req, res, 'service', t0);
       if (req.method !== 'GET' && req.method !== 'HEAD') sendCanned(req, res, METHOD_NOT_ALLOWED);
       else if (p === healthPath) answerHealth(req, res);
       else answerMetrics(req, res);
-      return;
+      return 'service';
     }
     const entry = index.public.get(p);
     if (entry !== undefined) {
-      observer?.track(req, res, 'static', t0);
       if (entry.kind === 'file') {
         serveFile(req, res, entry);
       } else {
@@ -168,46 +164,44 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
         res.writeHead(301, ['Location', entry.location + (q === -1 ? '' : req.url!.slice(q)), 'Content-Length', '0']);
         res.end();
       }
-      return;
+      return 'static';
     }
     // Media prefixes never overlap static ones (a startup check), so an upload can never shadow a static file.
     const mm = media.length === 0 ? undefined : mediaFor(media, p);
     if (mm !== undefined) {
-      observer?.track(req, res, 'media', t0);
       handleMedia(req, res, mm, p).catch((e: unknown) => {
         logError(`${p}: ${(e as Error).message}`);
         if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
       });
-      return;
+      return 'media';
     }
     const mount = mountFor(mounts, p);
     if (mount !== undefined) {
       if (mount.config.fallthrough && !mount.config.internal && proxy !== undefined) {
-        observer?.track(req, res, 'proxy', t0);
         if (leavesNamedMount(req.url!, p)) sendCanned(req, res, BAD_REQUEST);
         else proxy.forward(req, res);
-        return;
+        return 'proxy';
       }
-      observer?.track(req, res, 'static', t0);
       if (!mount.config.internal && req.method !== 'GET' && req.method !== 'HEAD') sendCanned(req, res, METHOD_NOT_ALLOWED);
       else sendCanned(req, res, NOT_FOUND);
-      return;
+      return 'static';
     }
     if (proxy !== undefined) {
-      observer?.track(req, res, 'proxy', t0);
       if (leavesNamedMount(req.url!, p)) sendCanned(req, res, BAD_REQUEST);
       else proxy.forward(req, res);
-      return;
+      return 'proxy';
     }
-    observer?.track(req, res, 'other', t0);
     sendCanned(req, res, NOT_FOUND);
+    return 'other';
   };
 
   // Last line of defence: a request that makes routing throw gets a 500 (or a closed
   // connection once headers are out) and one log line; the process keeps serving.
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const t0 = observer !== undefined ? performance.now() : 0;
+    let kind: RouteKind = 'other';
     try {
-      route(req, res);
+      kind = route(req, res);
     } catch (e) {
       logError(`${req.method} ${JSON.stringify((req.url ?? '').slice(0, 200))}: internal error (${oneLine(e)}); answered 500`);
       try {
@@ -217,6 +211,8 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
         res.destroy();
       }
     }
+    // after the answer: one that already ended is counted at once, without a listener
+    observer?.track(req, res, kind, t0);
   };
 
   const server = http.createServer(

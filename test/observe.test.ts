@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatJson } from '../src/access-log.js';
 import { Metrics } from '../src/metrics.js';
-import { Observer, sentEncoding, setUpstreamTime } from '../src/observe.js';
+import { Observer, sentEncoding, sentLength, setUpstreamTime } from '../src/observe.js';
 
 t.test('sentEncoding reads the header block, any case', async (t) => {
   t.equal(sentEncoding(null), 'identity');
@@ -13,13 +13,16 @@ t.test('sentEncoding reads the header block, any case', async (t) => {
 });
 
 /** A server whose handler tracks every response with an Observer writing to `lines`. */
-async function observed(t: Tap.Test, handle: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
+async function observed(t: Tap.Test, handle: (req: http.IncomingMessage, res: http.ServerResponse) => void, after = false) {
   const lines: string[] = [];
   const metrics = new Metrics();
   const obs = new Observer(metrics, formatJson, (chunk) => lines.push(...chunk.trimEnd().split('\n')));
   const server = http.createServer((req, res) => {
-    obs.track(req, res, req.url!.startsWith('/up') ? 'proxy' : 'static', performance.now());
+    const t0 = performance.now();
+    const kind = req.url!.startsWith('/up') ? 'proxy' : 'static';
+    if (!after) obs.track(req, res, kind, t0);
     handle(req, res);
+    if (after) obs.track(req, res, kind, t0);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => {
@@ -83,6 +86,45 @@ t.test('body bytes, status and encoding as sent, over keep-alive too', async (t)
   const s = metrics.snapshot();
   t.same(s.requests.static, [0, 0, 4, 0, 1, 0]);
   t.equal(s.bytes.br, 2000);
+});
+
+t.test('sentLength reads Content-Length', async (t) => {
+  t.equal(sentLength(null), 0);
+  t.equal(sentLength('HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n'), 0);
+  t.equal(sentLength('HTTP/1.1 200 OK\r\ncontent-length: 3931\r\n\r\n'), 3931);
+});
+
+t.test('tracked after the handler: an answer that already ended is recorded at once, without a listener', async (t) => {
+  const closeListeners: number[] = [];
+  const { port, lines, metrics, settle } = await observed(
+    t,
+    (req, res) => {
+      const before = res.listenerCount('close');
+      if (req.url === '/br') {
+        res.writeHead(200, ['Content-Encoding', 'br', 'Content-Length', '1000']);
+        res.end(Buffer.alloc(1000));
+      } else {
+        res.writeHead(200, ['Content-Type', 'text/plain']);
+        setTimeout(() => res.end('z'.repeat(100)), 10);
+      }
+      setImmediate(() => closeListeners.push(res.listenerCount('close') - before));
+    },
+    true,
+  );
+  t.equal(await request(port, '/br'), 1000);
+  t.equal(await request(port, '/br', 'HEAD'), 0);
+  t.equal(await request(port, '/late'), 100);
+  await settle();
+  t.same(
+    lines.map((l) => JSON.parse(l)).map((o) => [o.method, o.path, o.status, o.bytes, o.encoding]),
+    [
+      ['GET', '/br', 200, 1000, 'br'],
+      ['HEAD', '/br', 200, 0, 'br'],
+      ['GET', '/late', 200, 100 + 2 + 2 + 2 + 5, 'identity'],
+    ],
+  );
+  t.same(closeListeners, [0, 0, 1], 'only the answer still under way got a listener');
+  t.equal(metrics.snapshot().bytes.br, 1000);
 });
 
 t.test('upstream time goes to the log and the histogram; a client that leaves first is 499', async (t) => {
