@@ -94,6 +94,36 @@ export function rssKb(pid) {
   return seen > 0 ? total : null;
 }
 
+/** Clock ticks per second of /proc/PID/stat times (USER_HZ: 100 on Linux). */
+export const CLK_TCK = 100;
+
+/**
+ * CPU time (user + system, in clock ticks) of a process and its children, or null off Linux.
+ * Read before and after a measurement, it gives the server's CPU cost per request: a figure
+ * that other load on a shared machine disturbs far less than requests per second.
+ */
+export function cpuTicks(pid) {
+  if (!pid || !fs.existsSync('/proc/self/stat')) return null;
+  const children = ppidMap();
+  let total = 0;
+  let seen = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop();
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      // fields after the command name (which may hold spaces) start at ") "
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+      seen++;
+    } catch {
+      /* gone */
+    }
+    stack.push(...(children.get(p) ?? []));
+  }
+  return seen > 0 ? total : null;
+}
+
 /** Stop a child: SIGTERM (nginx: fast shutdown), SIGKILL after the grace time. */
 export async function stopChild(child, graceMs = 5000) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;

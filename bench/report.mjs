@@ -41,6 +41,7 @@ export function summarise(ms, opts = {}) {
         errors: runs.reduce((a, r) => a + r.errors, 0),
         unexpected: expected.has(scenario) ? 0 : runs.reduce((a, r) => a + r.unexpected, 0),
         rssKb: rss.length > 0 ? Math.max(...rss) : null,
+        cpuUsPerReq: median(runs.map((r) => r.cpuUsPerReq)),
         rpsRuns: runs.map((r) => r.rps),
       };
     }
@@ -55,6 +56,11 @@ export function summarise(ms, opts = {}) {
     }
     return out;
   });
+}
+
+/** CPU microseconds per request, or '–'. */
+export function fmtUs(x) {
+  return typeof x === 'number' && Number.isFinite(x) ? x.toFixed(1) : '–';
 }
 
 export function fmtRps(x) {
@@ -101,12 +107,16 @@ export function formatTable(summary, names = { a: 'assetd', b: 'nginx' }) {
       B.rps ? `${fmtMs(B.p50)} / ${fmtMs(B.p99)}` : '–',
       A.rps ? `${fmtMBs(A.bytesPerSec)} / ${fmtMBs(B.bytesPerSec)}` : '–',
       `${fmtMb(A.rssKb)} / ${fmtMb(B.rssKb)}`,
+      `${fmtUs(A.cpuUsPerReq)} / ${fmtUs(B.cpuUsPerReq)}`,
       `${bad(A)} / ${bad(B)}`,
     ];
-    if (ceiling) cells.push(s.ratioCeiling === null ? '–' : `${s.ratioCeiling.toFixed(2)} (${fmtRps(s.servers.ceiling.rps)})`);
+    if (ceiling) {
+      const c = s.servers.ceiling;
+      cells.push(s.ratioCeiling === null ? '–' : `${s.ratioCeiling.toFixed(2)} (${fmtRps(c.rps)}; ${fmtUs(c.cpuUsPerReq)} µs/req)`);
+    }
     return cells;
   });
-  const head = ['scenario', `${a} req/s`, `${b} req/s`, `${a}/${b}`, `${a} p50 / p99 ms`, `${b} p50 / p99 ms`, 'MB/s', 'RSS MB', 'errors/non-2xx-3xx'];
+  const head = ['scenario', `${a} req/s`, `${b} req/s`, `${a}/${b}`, `${a} p50 / p99 ms`, `${b} p50 / p99 ms`, 'MB/s', 'RSS MB', 'CPU µs/req', 'errors/non-2xx-3xx'];
   if (ceiling) head.push(`${a}/node ceiling`);
   return table(head, rows);
 }

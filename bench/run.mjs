@@ -15,7 +15,7 @@ import { measure } from './loadgen.mjs';
 import { BROTLI_MODULE, nginxConf } from './nginx-conf.mjs';
 import { BenchError, parseBenchArgs, USAGE } from './options.mjs';
 import { formatProfile, selfTimes } from './profile.mjs';
-import { assetdHasFlag, freePort, nginxVersion, rssKb, startApp, startAssetd, startCeiling, startNginx, stopChild, which } from './processes.mjs';
+import { assetdHasFlag, CLK_TCK, cpuTicks, freePort, nginxVersion, rssKb, startApp, startAssetd, startCeiling, startNginx, stopChild, which } from './processes.mjs';
 import { formatSingle, formatStartup, formatTable, fmtRps, summarise } from './report.mjs';
 import { buildScenarios, schedule } from './scenarios.mjs';
 import { parseStartLine, runStartup } from './startup.mjs';
@@ -377,14 +377,19 @@ async function runScenario(plan, servers, gen, opts, result) {
   log(`${plan.name}: ${plan.title} (${plan.requests.length} URL${plan.requests.length > 1 ? 's' : ''}, ${plan.connections} connections)`);
   if (opts.warmup > 0) for (const s of plan.servers) await measure(gen, { ...jobs[s], duration: opts.warmup });
   for (const { server, round } of schedule(plan.servers, opts.rounds)) {
+    const pid = servers[server].pid;
+    const cpu0 = pid ? cpuTicks(pid) : null;
     const m = await measure(gen, jobs[server]);
-    const rss = servers[server].pid ? rssKb(servers[server].pid) : null;
-    result.measurements.push({ scenario: plan.name, server, round, ...m, rssKb: rss, load1: Math.round(os.loadavg()[0] * 100) / 100 });
+    const cpu1 = pid ? cpuTicks(pid) : null;
+    const rss = pid ? rssKb(pid) : null;
+    const cpuUsPerReq = cpu0 !== null && cpu1 !== null && m.requests > 0 ? ((cpu1 - cpu0) * 1e6) / CLK_TCK / m.requests : null;
+    result.measurements.push({ scenario: plan.name, server, round, ...m, rssKb: rss, cpuUsPerReq, load1: Math.round(os.loadavg()[0] * 100) / 100 });
     log(
       `  ${server.padEnd(6)} round ${round}: ${fmtRps(m.rps)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms` +
         (m.errors ? `, ${m.errors} errors` : '') +
         (m.unexpected && plan.name !== 'not-found-404' ? `, ${m.unexpected} non-2xx/3xx` : '') +
-        (rss ? `, RSS ${Math.round(rss / 1024)} MB` : ''),
+        (rss ? `, RSS ${Math.round(rss / 1024)} MB` : '') +
+        (cpuUsPerReq !== null ? `, ${cpuUsPerReq.toFixed(1)} CPU µs/request` : ''),
     );
   }
 }

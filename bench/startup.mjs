@@ -11,7 +11,7 @@ import { rssKb, startAssetd, stopChild } from './processes.mjs';
 
 /** '... 240 files indexed, 468 variants, 3.6 MiB in memory, ... 131 ms; listening on http://...' */
 export function parseStartLine(line) {
-  const m = /(\d+) files indexed, (\d+) variants, ([\d.]+ (?:B|KiB|MiB|GiB)) in memory.*?, (\d+) ms; listening on (\S+)/.exec(line);
+  const m = /(\d+) files indexed, (\d+) variants, ([\d.]+ (?:B|KiB|MiB|GiB)) in memory.*?, (\d+) ms; (?:[^;]*; )?listening on (\S+)/.exec(line);
   if (!m) return null;
   return { files: Number(m[1]), variants: Number(m[2]), inMemory: m[3], ms: Number(m[4]), url: m[5] };
 }

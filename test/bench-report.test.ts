@@ -68,7 +68,7 @@ t.test('formatTable: the share of the Node ceiling when it was measured', async 
   t.equal(s[1].ratioCeiling, null);
   const lines = formatTable(s).split('\n');
   t.match(lines[0], /\| assetd\/node ceiling \|$/);
-  t.match(lines[2], /\| 0\.90 \(60\.0k\) \|$/);
+  t.match(lines[2], /\| 0\.90 \(60\.0k; – µs\/req\) \|$/);
   t.match(lines[3], /\| – \|$/);
   t.notMatch(formatTable(summarise([m('small-br', 'assetd', 1, 1), m('small-br', 'nginx', 1, 1)])), /ceiling/);
 });
@@ -79,4 +79,15 @@ t.test('fmtRps and formatStartup', async (t) => {
   t.equal(fmtRps(null), '–');
   const out = formatStartup([{ files: 100000, onDisk: 250001, indexed: 100000, variants: 150000, inMemory: '80.0 MiB', indexMs: 2500.4, wallMs: 2800.6, rssKb: 204800 }]);
   t.match(out, /\| 100,000 \| 250,001 \| 100,000 \+ 150,000 variants \| 80\.0 MiB \| 2500 \| 2801 \| 200 \|/);
+});
+
+t.test('cpuTicks: the CPU time of a process tree grows with work', async (t) => {
+  const { cpuTicks } = await import('../bench/processes.mjs');
+  const before = cpuTicks(process.pid);
+  if (before === null) return t.skip('no /proc here');
+  const end = Date.now() + 300;
+  let x = 0;
+  while (Date.now() < end) x += Math.sqrt(x + 1);
+  t.ok(x > 0);
+  t.ok(cpuTicks(process.pid)! >= before + 10, 'at least 100 ms of CPU counted after 300 ms of busy work');
 });
