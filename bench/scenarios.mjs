@@ -17,7 +17,7 @@ export const SCENARIO_TITLES = {
   'not-found-404': 'missing file, 404',
   'page-load': 'every asset of the manifest, browser Accept-Encoding, 1 in 3 revalidated',
   'keepalive-1000': 'small CSS over 1,000 keep-alive connections',
-  'large-stream': 'largest file, identity, streamed from disk',
+  'large-stream': 'largest file, identity (from memory under memoryThreshold, else streamed from disk)',
   media: 'a user-uploaded file from the media folder',
   proxy: 'GET /app/hello through the proxy to the app, vs the app direct',
   startup: 'index time and RSS of generated trees',

@@ -117,7 +117,7 @@ interface Field {
 export const TOP_FIELDS: Record<string, Field> = {
   host: { kind: 'string', default: '127.0.0.1', doc: 'Address to listen on.' },
   port: { kind: 'port', default: 8080, doc: 'TCP port to listen on (0 picks a free one).' },
-  memoryThreshold: { kind: 'int', min: 0, default: 256 * 1024, doc: 'Files and variants up to this many bytes are held in memory; larger ones stream from disk.' },
+  memoryThreshold: { kind: 'int', min: 0, default: 1024 * 1024, doc: 'Files and variants up to this many bytes are held in memory; larger ones stream from disk.' },
   memoryLimit: { kind: 'int', min: 0, default: 256 * 1024 * 1024, doc: 'Cap on the bytes held in memory over all mounts; past it, files stream from disk.' },
   upstream: { kind: 'upstream', default: null, doc: 'App server for requests no mount claims: http://host:port or unix:/path/to.sock; null answers them 404.' },
   upstreamConnections: { kind: 'int', min: 1, default: 32, doc: 'Most keep-alive connections open to the upstream.' },
