@@ -101,6 +101,8 @@ const VARIANTS: { suffix: string; coding: Coding; bit: number }[] = [
   { suffix: '.gz', coding: 'gzip', bit: GZIP },
 ];
 
+const EMPTY: string[] = [];
+
 function etagOf(mtimeMs: number, size: number, coding: Coding): string {
   const base = `${Math.floor(mtimeMs / 1000).toString(16)}-${size.toString(16)}`;
   return coding === 'identity' ? `"${base}"` : `"${base}-${coding === 'gzip' ? 'gz' : coding}"`;
@@ -193,11 +195,22 @@ function relativeManifest(root: string, file: string, files: ScannedFile[]): str
 
 function readBody(file: string, size: number, budget: Budget): Buffer | undefined {
   if (!budget.take(size)) return undefined;
+  // open + one read of the size the walk saw + close: no second stat, no growing buffer
+  let fd = -1;
   try {
-    const body = fs.readFileSync(file);
-    if (body.length === size) return body;
+    fd = fs.openSync(file, 'r');
+    const body = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = fs.readSync(fd, body, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got === size) return body; // shorter than the walk saw: changed meanwhile, streamed (and checked) instead
   } catch {
     // unreadable now: it will be streamed, and a read error answered per request
+  } finally {
+    if (fd !== -1) fs.closeSync(fd);
   }
   budget.give(size);
   return undefined;
@@ -234,7 +247,8 @@ function addFile(mi: MountIndex, f: ScannedFile, byRel: Map<string, ScannedFile>
     const entity = ['Content-Type', type];
     if (s.coding !== 'identity') entity.push('Content-Encoding', s.coding);
     const h200 = [...entity, 'Content-Length', String(s.file.size), 'Accept-Ranges', 'bytes', ...common];
-    const h206 = [...entity, 'Accept-Ranges', 'bytes', ...common];
+    // only the identity representation answers ranges
+    const h206 = s.coding === 'identity' ? [...entity, 'Accept-Ranges', 'bytes', ...common] : EMPTY;
     reps.push({ coding: s.coding, bit: s.bit, size: s.file.size, etag, file: s.file.abs, body, h200, h304: common, h206 });
     if (body) mi.bytesInMemory += body.length;
     else mi.streamed++;
