@@ -5,6 +5,7 @@
  * upstream took with `setUpstreamTime()`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { RequestFacts } from './access-log.js';
 import { LogBuffer } from './access-log.js';
 import type { Metrics, RouteKind } from './metrics.js';
@@ -55,7 +56,7 @@ export class Observer {
     if (res.writableEnded) {
       const header = (res as unknown as { _header?: string | null })._header;
       const bytes = req.method === 'HEAD' ? 0 : sentLength(header);
-      this.record(req, res, kind, t0, header, bytes, true);
+      this.record(req, res, req.socket, kind, t0, header, bytes, true);
       return;
     }
     const socket = req.socket;
@@ -64,11 +65,12 @@ export class Observer {
       // the header block is internal to node:http but stable; it tells what went out
       const header = (res as unknown as { _header?: string | null })._header;
       const headerLen = header ? header.length : 0;
-      this.record(req, res, kind, t0, header, Math.max(0, socket.bytesWritten - before - headerLen), res.writableFinished);
+      this.record(req, res, socket, kind, t0, header, Math.max(0, socket.bytesWritten - before - headerLen), res.writableFinished);
     });
   }
 
-  private record(req: IncomingMessage, res: ServerResponse, kind: RouteKind, t0: number, header: string | null | undefined, bytes: number, finished: boolean): void {
+  /** `socket` is taken while the request holds it: by the time a response closes, node may have detached it. */
+  private record(req: IncomingMessage, res: ServerResponse, socket: Socket, kind: RouteKind, t0: number, header: string | null | undefined, bytes: number, finished: boolean): void {
     // nginx's 499: the client closed the connection before any response went out
     const status = header ? res.statusCode : 499;
     const encoding = sentEncoding(header);
@@ -78,7 +80,6 @@ export class Observer {
       if (upstreamMs !== undefined) this.metrics.observeUpstream(upstreamMs / 1000);
     }
     if (this.format === undefined) return;
-    const socket = req.socket;
     this.buffer!.add(
       this.format({
         time: Date.now(),
