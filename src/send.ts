@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import { logError } from './log.js';
+import { rawHeaders, writeHeadRaw, type RawHeaders } from './raw-headers.js';
 
 const TEXT = 'text/plain; charset=utf-8';
 
@@ -13,12 +14,15 @@ const TEXT = 'text/plain; charset=utf-8';
 export interface Canned {
   status: number;
   headers: string[];
+  /** The same headers, checked once and ready to write as text. */
+  raw: RawHeaders;
   body: Buffer;
 }
 
 export function canned(status: number, text: string, extra: string[] = []): Canned {
   const body = Buffer.from(text + '\n');
-  return { status, body, headers: ['Content-Type', TEXT, 'Content-Length', String(body.length), 'X-Content-Type-Options', 'nosniff', ...extra] };
+  const headers = ['Content-Type', TEXT, 'Content-Length', String(body.length), 'X-Content-Type-Options', 'nosniff', ...extra];
+  return { status, body, headers, raw: rawHeaders(headers) };
 }
 
 export const NOT_FOUND = canned(404, 'Not Found');
@@ -27,7 +31,8 @@ export const METHOD_NOT_ALLOWED = canned(405, 'Method Not Allowed', ['Allow', 'G
 export const SERVER_ERROR = canned(500, 'Internal Server Error');
 
 export function sendCanned(req: IncomingMessage, res: ServerResponse, c: Canned, extra?: string[]): void {
-  res.writeHead(c.status, extra ? [...c.headers, ...extra] : c.headers);
+  if (extra) res.writeHead(c.status, [...c.headers, ...extra]);
+  else writeHeadRaw(res, c.status, c.raw);
   res.end(req.method === 'HEAD' ? undefined : c.body);
 }
 

@@ -11,6 +11,7 @@ import { contentType } from './content-type.js';
 import { UserError } from './errors.js';
 import { findManifest, type Manifest } from './manifest/index.js';
 import { BR, GZIP, IDENTITY, ZSTD, type Coding } from './negotiate.js';
+import { rawHeaders, type RawHeaders } from './raw-headers.js';
 import { scanRootSync, type ScannedFile } from './scan.js';
 
 /** One representation of a file: the identity bytes or a precompressed sibling. */
@@ -27,6 +28,9 @@ export interface Representation {
   /** Flat [name, value, ...] header lists, ready for writeHead. */
   h200: string[];
   h304: string[];
+  /** h200 and h304 checked once and ready to write as text (raw-headers.ts). */
+  r200: RawHeaders;
+  r304: RawHeaders;
   /** 206 headers without Content-Range and Content-Length (added per request). */
   h206: string[];
 }
@@ -249,7 +253,7 @@ function addFile(mi: MountIndex, f: ScannedFile, byRel: Map<string, ScannedFile>
     const h200 = [...entity, 'Content-Length', String(s.file.size), 'Accept-Ranges', 'bytes', ...common];
     // only the identity representation answers ranges
     const h206 = s.coding === 'identity' ? [...entity, 'Accept-Ranges', 'bytes', ...common] : EMPTY;
-    reps.push({ coding: s.coding, bit: s.bit, size: s.file.size, etag, file: s.file.abs, body, h200, h304: common, h206 });
+    reps.push({ coding: s.coding, bit: s.bit, size: s.file.size, etag, file: s.file.abs, body, h200, h304: common, h206, r200: rawHeaders(h200), r304: rawHeaders(common) });
     if (body) mi.bytesInMemory += body.length;
     else mi.streamed++;
   }

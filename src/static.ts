@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { evaluate, ifRangeHolds } from './conditional.js';
 import { AcceptCache, choose } from './negotiate.js';
 import { parseRange } from './range.js';
+import { writeHeadRaw } from './raw-headers.js';
 import { METHOD_NOT_ALLOWED, sendCanned, sendFile, canned } from './send.js';
 import type { FileEntry, Representation } from './static-index.js';
 
@@ -47,7 +48,8 @@ export function serveFile(req: IncomingMessage, res: ServerResponse, entry: File
       entry.lastModified,
     );
     if (outcome === 304) {
-      res.writeHead(304, withOverrides(rep.h304, overrides));
+      if (overrides === undefined) writeHeadRaw(res, 304, rep.r304);
+      else res.writeHead(304, withOverrides(rep.h304, overrides));
       res.end();
       return 304;
     }
@@ -82,12 +84,12 @@ export function serveFile(req: IncomingMessage, res: ServerResponse, entry: File
       }
     }
   }
-  const headers = withOverrides(rep.h200, overrides);
   if (rep.body) {
-    res.writeHead(200, headers);
+    if (overrides === undefined) writeHeadRaw(res, 200, rep.r200);
+    else res.writeHead(200, withOverrides(rep.h200, overrides));
     res.end(method === 'HEAD' ? undefined : rep.body);
   } else {
-    sendFile(req, res, 200, headers, rep.file, rep.size, 0, rep.size - 1);
+    sendFile(req, res, 200, withOverrides(rep.h200, overrides), rep.file, rep.size, 0, rep.size - 1);
   }
   return 200;
 }
