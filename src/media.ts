@@ -44,7 +44,7 @@ export interface ResolvedMedia {
 
 export const FORBIDDEN = canned(403, 'Forbidden', ['Cache-Control', 'no-store']);
 const RANGE_NOT_SATISFIABLE_TEXT = Buffer.from('Range Not Satisfiable\n');
-const HIGH_WATER_MARK = 64 * 1024;
+const HIGH_WATER_MARK = 128 * 1024;
 /** O_NONBLOCK: opening a FIFO planted in the folder returns at once instead of hanging a thread. */
 const OPEN_FLAGS = FS.O_RDONLY | (FS.O_NONBLOCK ?? 0);
 

@@ -78,7 +78,7 @@ export function sendFile(
         res.end();
         return;
       }
-      const stream = fs.createReadStream('', { fd, start, end, autoClose: true, highWaterMark: 64 * 1024 });
+      const stream = fs.createReadStream('', { fd, start, end, autoClose: true, highWaterMark: 128 * 1024 });
       // A file truncated while it is sent ends early: the promised Content-Length cannot be
       // met, so the connection is closed (left open, the short body would be taken as the
       // start of the next response). Registered before pipeline() so it runs before res.end().
