@@ -71,27 +71,44 @@ function ppidMap() {
   return children;
 }
 
-/** VmRSS in kB of pid plus all its descendants (nginx workers, cluster workers), or null. */
-export function rssKb(pid) {
-  if (!pid || !fs.existsSync('/proc/self/status')) return null;
+/** A process and all its descendants (nginx's workers, assetd's), as pids; empty off Linux. */
+function processTree(pid) {
+  if (!pid || !fs.existsSync('/proc/self/status')) return [];
   const children = ppidMap();
-  let total = 0;
-  let seen = 0;
+  const out = [];
   const stack = [pid];
   while (stack.length > 0) {
     const p = stack.pop();
+    out.push(p);
+    stack.push(...(children.get(p) ?? []));
+  }
+  return out;
+}
+
+/** Sum `read(pid)` over a process tree; null when no process could be read. */
+function sumTree(pid, read) {
+  let total = 0;
+  let seen = 0;
+  for (const p of processTree(pid)) {
     try {
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
-      if (m) {
-        total += Number(m[1]);
+      const v = read(p);
+      if (v !== null) {
+        total += v;
         seen++;
       }
     } catch {
       /* gone */
     }
-    stack.push(...(children.get(p) ?? []));
   }
   return seen > 0 ? total : null;
+}
+
+/** VmRSS in kB of pid plus all its descendants (nginx workers, cluster workers), or null. */
+export function rssKb(pid) {
+  return sumTree(pid, (p) => {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  });
 }
 
 /** Clock ticks per second of /proc/PID/stat times (USER_HZ: 100 on Linux). */
@@ -103,25 +120,12 @@ export const CLK_TCK = 100;
  * that other load on a shared machine disturbs far less than requests per second.
  */
 export function cpuTicks(pid) {
-  if (!pid || !fs.existsSync('/proc/self/stat')) return null;
-  const children = ppidMap();
-  let total = 0;
-  let seen = 0;
-  const stack = [pid];
-  while (stack.length > 0) {
-    const p = stack.pop();
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      // fields after the command name (which may hold spaces) start at ") "
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
-      seen++;
-    } catch {
-      /* gone */
-    }
-    stack.push(...(children.get(p) ?? []));
-  }
-  return seen > 0 ? total : null;
+  return sumTree(pid, (p) => {
+    const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+    // the fields after the command name (which may hold spaces and parentheses)
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]); // utime and stime, fields 14 and 15
+  });
 }
 
 /** Stop a child: SIGTERM (nginx: fast shutdown), SIGKILL after the grace time. */

@@ -24,6 +24,9 @@ const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)/i;
 /** The body length a header block announced (0 without Content-Length). */
 export function sentLength(headerBlock: string | null | undefined): number {
   if (!headerBlock) return 0;
+  // the spelling node and this server write, found without a case-insensitive scan
+  const at = headerBlock.indexOf('\r\nContent-Length: ');
+  if (at !== -1) return parseInt(headerBlock.slice(at + 18, headerBlock.indexOf('\r', at + 18)), 10) || 0;
   const m = CONTENT_LENGTH.exec(headerBlock);
   return m ? Number(m[1]) : 0;
 }
@@ -31,6 +34,9 @@ export function sentLength(headerBlock: string | null | undefined): number {
 /** The content coding of a response, read from the header block it sent. */
 export function sentEncoding(headerBlock: string | null | undefined): string {
   if (!headerBlock) return 'identity';
+  const at = headerBlock.indexOf('\r\nContent-Encoding: ');
+  if (at !== -1) return headerBlock.slice(at + 20, headerBlock.indexOf('\r', at + 20)).trim().toLowerCase() || 'identity';
+  if (headerBlock.indexOf('ncoding') === -1 && headerBlock.indexOf('NCODING') === -1) return 'identity';
   const m = CONTENT_ENCODING.exec(headerBlock);
   return m ? m[1].trim().toLowerCase() || 'identity' : 'identity';
 }
