@@ -4,12 +4,11 @@
  * once. Memory must stay flat: the file is never held, only a few 64 KiB chunks per client.
  */
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from './helpers/run.js';
+import { startAssetd } from './helpers/run.js';
 
 const GIB = 1024 ** 3;
 const MAX_GROWTH = 100 * 1024 * 1024;
@@ -53,26 +52,10 @@ t.test('a 1 GiB file streams with flat memory', { timeout: 180_000, skip: proces
   fs.writeFileSync(path.join(dir, 'media/small.txt'), 'small');
 
   // one process (--workers 1), so the RSS read below is the process that streams
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/assetd.js'), 'serve', '--root', 'static', '--media-root', 'media', '--port', '0', '--workers', '1', '--access-log', 'off'], {
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  t.teardown(() => {
-    child.kill('SIGKILL');
-  });
-  const base = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 60_000);
-    child.stderr!.on('data', (c: Buffer) => {
-      err += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${err}`)));
-  });
+  const server = await startAssetd(['serve', '--root', 'static', '--media-root', 'media', '--port', '0', '--workers', '1', '--access-log', 'off'], { cwd: dir });
+  t.teardown(server.stop);
+  const child = server.proc;
+  const base = server.url;
 
   // warm up the code paths with small requests only, so the baseline hides no big transfer
   t.equal((await download(base, '/media/small.txt')).bytes, 5);

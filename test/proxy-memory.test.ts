@@ -4,12 +4,12 @@
  * either body would put the peak above half a body; streaming keeps it near the baseline
  * (about 150 MiB here, mostly buffers waiting for the garbage collector, the same for 1 GiB).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { startAssetd } from './helpers/run.js';
 import { closeServer, listen, tempDir } from './helpers/stack.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,27 +47,11 @@ if (!fs.existsSync('/proc/self/status')) {
     t.teardown(() => closeServer(app));
 
     const dir = tempDir(t, { 'static/a.css': 'a{}\n' });
-    const child = spawn(
-      process.execPath,
-      [path.join(repoRoot, 'bin/assetd.js'), 'serve', '--root', path.join(dir, 'static'), '--port', '0', '--upstream', `http://127.0.0.1:${appPort}`, '--max-body-size', '0'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    t.teardown(() => {
-      child.kill('SIGKILL');
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let err = '';
-      const timer = setTimeout(() => reject(new Error(`assetd did not start: ${err}`)), 15_000);
-      child.stderr!.on('data', (c: Buffer) => {
-        err += c.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(err);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`assetd exited (${code}): ${err}`)));
-    });
+    // one process (the helper's default), so the memory read below is the process that streams
+    const server = await startAssetd(['serve', '--root', path.join(dir, 'static'), '--port', '0', '--upstream', `http://127.0.0.1:${appPort}`, '--max-body-size', '0', '--access-log', 'off']);
+    t.teardown(server.stop);
+    const child = server.proc;
+    const url = server.url;
     const u = new URL(url);
 
     const uploadReply = await new Promise<string>((resolve, reject) => {
