@@ -23,23 +23,33 @@ export interface RawHeaders {
 
 const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection']);
 
-/** Check a flat [name, value, ...] list once and split it for `writeHeadRaw`. */
-export function rawHeaders(list: string[]): RawHeaders {
+/**
+ * Split a flat [name, value, ...] list for `writeHeadRaw`, checking each header as node
+ * would. `trusted` skips the check for lists built only from values already checked (the
+ * startup index: configured values are checked once by `checkHeaderValue`, the rest are
+ * digits, hex and dates it makes itself).
+ */
+export function rawHeaders(list: string[], trusted = false): RawHeaders {
   const framing: string[] = [];
   let tail = '';
   for (let i = 0; i < list.length; i += 2) {
     const name = list[i];
     const value = list[i + 1];
-    try {
-      http.validateHeaderName(name);
-      http.validateHeaderValue(name, value);
-    } catch {
-      throw new UserError(`header ${JSON.stringify(name)}: invalid value ${JSON.stringify(value)}`);
-    }
+    if (!trusted) checkHeaderValue(name, value, `header ${JSON.stringify(name)}`);
     if (FRAMING.has(name.toLowerCase())) framing.push(name, value);
     else tail += `${name}: ${value}\r\n`;
   }
   return { framing, tail, list };
+}
+
+/** A UserError naming `where` unless node would accept this header. */
+export function checkHeaderValue(name: string, value: string, where: string): void {
+  try {
+    http.validateHeaderName(name);
+    http.validateHeaderValue(name, value);
+  } catch {
+    throw new UserError(`${where}: not a valid ${name} header value: ${JSON.stringify(value)}`);
+  }
 }
 
 type WithHeader = { _header?: unknown };

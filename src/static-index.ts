@@ -11,7 +11,7 @@ import { contentType } from './content-type.js';
 import { UserError } from './errors.js';
 import { findManifest, type Manifest } from './manifest/index.js';
 import { BR, GZIP, IDENTITY, ZSTD, type Coding } from './negotiate.js';
-import { rawHeaders, type RawHeaders } from './raw-headers.js';
+import { checkHeaderValue, rawHeaders, type RawHeaders } from './raw-headers.js';
 import { scanRootSync, type ScannedFile } from './scan.js';
 
 /** One representation of a file: the identity bytes or a precompressed sibling. */
@@ -28,9 +28,9 @@ export interface Representation {
   /** Flat [name, value, ...] header lists, ready for writeHead. */
   h200: string[];
   h304: string[];
-  /** h200 and h304 checked once and ready to write as text (raw-headers.ts). */
-  r200: RawHeaders;
-  r304: RawHeaders;
+  /** h200 and h304 ready to write as text (raw-headers.ts), made on first use. */
+  r200: RawHeaders | undefined;
+  r304: RawHeaders | undefined;
   /** 206 headers without Content-Range and Content-Length (added per request). */
   h206: string[];
 }
@@ -150,6 +150,9 @@ export async function buildIndex(mounts: StaticMount[], opts: IndexOptions): Pro
 }
 
 async function indexMount(m: StaticMount, budget: Budget): Promise<MountIndex> {
+  // the values every header block of the mount repeats are checked here, once
+  checkHeaderValue('Cache-Control', m.immutableCacheControl, `${m.prefix}: immutableCacheControl`);
+  if (m.cors !== false) checkHeaderValue('Access-Control-Allow-Origin', m.cors, `${m.prefix}: cors`);
   const scan = scanRootSync(m.root, { followSymlinks: m.followSymlinks });
   const manifest = findManifest(m.root, m.manifest ?? undefined, m.manifestFormat ?? undefined, { prefix: m.prefix });
   const byRel = new Map<string, ScannedFile>();
@@ -253,7 +256,7 @@ function addFile(mi: MountIndex, f: ScannedFile, byRel: Map<string, ScannedFile>
     const h200 = [...entity, 'Content-Length', String(s.file.size), 'Accept-Ranges', 'bytes', ...common];
     // only the identity representation answers ranges
     const h206 = s.coding === 'identity' ? [...entity, 'Accept-Ranges', 'bytes', ...common] : EMPTY;
-    reps.push({ coding: s.coding, bit: s.bit, size: s.file.size, etag, file: s.file.abs, body, h200, h304: common, h206, r200: rawHeaders(h200), r304: rawHeaders(common) });
+    reps.push({ coding: s.coding, bit: s.bit, size: s.file.size, etag, file: s.file.abs, body, h200, h304: common, h206, r200: undefined, r304: undefined });
     if (body) mi.bytesInMemory += body.length;
     else mi.streamed++;
   }
@@ -306,6 +309,16 @@ function compressInMemory(f: ScannedFile, budget: Budget): { coding: Coding; bit
     out.push({ coding, bit, file: { rel: f.rel, abs: f.abs, size: body.length, mtimeMs: f.mtimeMs }, body });
   }
   return out;
+}
+
+/** The 200 headers of a representation as text, made once, when first served. */
+export function raw200(rep: Representation): RawHeaders {
+  return (rep.r200 ??= rawHeaders(rep.h200, true));
+}
+
+/** The 304 headers of a representation as text, made once, when first served. */
+export function raw304(rep: Representation): RawHeaders {
+  return (rep.r304 ??= rawHeaders(rep.h304, true));
 }
 
 /** `dir/index.html` also answers `dir/`, and `dir` redirects to `dir/`. */

@@ -8,7 +8,7 @@ import { AcceptCache, choose } from './negotiate.js';
 import { parseRange } from './range.js';
 import { writeHeadRaw } from './raw-headers.js';
 import { METHOD_NOT_ALLOWED, sendCanned, sendFile, canned } from './send.js';
-import type { FileEntry, Representation } from './static-index.js';
+import { raw200, raw304, type FileEntry, type Representation } from './static-index.js';
 
 const acceptCache = new AcceptCache();
 const NOT_ACCEPTABLE = canned(406, 'Not Acceptable: no representation in an accepted content coding', ['Vary', 'Accept-Encoding']);
@@ -48,7 +48,7 @@ export function serveFile(req: IncomingMessage, res: ServerResponse, entry: File
       entry.lastModified,
     );
     if (outcome === 304) {
-      if (overrides === undefined) writeHeadRaw(res, 304, rep.r304);
+      if (overrides === undefined) writeHeadRaw(res, 304, raw304(rep));
       else res.writeHead(304, withOverrides(rep.h304, overrides));
       res.end();
       return 304;
@@ -85,7 +85,7 @@ export function serveFile(req: IncomingMessage, res: ServerResponse, entry: File
     }
   }
   if (rep.body) {
-    if (overrides === undefined) writeHeadRaw(res, 200, rep.r200);
+    if (overrides === undefined) writeHeadRaw(res, 200, raw200(rep));
     else res.writeHead(200, withOverrides(rep.h200, overrides));
     res.end(method === 'HEAD' ? undefined : rep.body);
   } else {

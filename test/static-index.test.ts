@@ -140,3 +140,12 @@ t.test('index files', async (t) => {
   t.same(idx.public.get('/static/docs'), { kind: 'redirect', urlPath: '/static/docs', location: 'docs/' });
   t.same(idx.public.get('/static'), { kind: 'redirect', urlPath: '/static', location: 'static/' });
 });
+
+t.test('configured header values are checked once, at startup', async (t) => {
+  const dir = tempDir(t);
+  write(path.join(dir, 'a.css'), 'a');
+  await t.rejects(buildIndex([mount(dir, { immutableCacheControl: 'public\r\nSet-Cookie: x=1' })], opts), /immutableCacheControl: not a valid Cache-Control header value/);
+  const ok = await buildIndex([mount(dir)], opts);
+  const rep = file(ok.public.get('/static/a.css')).identity;
+  t.equal(rep.r200, undefined, 'the text form is made on first use, not at startup');
+});
