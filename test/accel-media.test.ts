@@ -76,3 +76,11 @@ t.test('an active type still gets the media protections the app did not override
   t.equal(r.headers['content-type'], 'application/pdf', "the app's Content-Type wins");
   t.ok(fs.existsSync(path.join(dir, 'private/page.html')));
 });
+
+t.test('metrics count proxied answers and their upstream time', async (t) => {
+  const m = (await request(s.url + '/__assetd/metrics')).body.toString();
+  const count = Number(/^assetd_upstream_duration_seconds_count (\d+)$/m.exec(m)?.[1]);
+  t.ok(count >= 5, `the upstream histogram counted the proxied requests (${count})`);
+  t.match(m, /^assetd_requests_total\{kind="proxy",status="2xx"\} [1-9]\d*$/m);
+  t.match(m, /^assetd_requests_total\{kind="proxy",status="4xx"\} [1-9]\d*$/m);
+});
