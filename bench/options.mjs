@@ -49,6 +49,7 @@ JSON under bench/results/.
   --workers N            pass --workers N to assetd; nginx gets as many worker processes (default 1)
   --no-nginx             measure assetd alone
   --no-ceiling           skip the bare node:http server (the Node ceiling) in small-br, revalidate-304, not-found-404
+  --peers                add WhiteNoise (gunicorn, 1 sync worker), sirv and @fastify/static to small-br
   --profile              run assetd under node --cpu-prof and print where its time goes
   --startup-sizes LIST   file counts of the startup benchmark (default 1000,10000,100000)
   --app-dir DIR          Django project proxied to in the proxy scenario (default ../shared/lab/django)
@@ -70,6 +71,7 @@ const OPTIONS = {
   workers: { type: 'string' },
   'no-nginx': { type: 'boolean' },
   'no-ceiling': { type: 'boolean' },
+  peers: { type: 'boolean' },
   profile: { type: 'boolean' },
   'startup-sizes': { type: 'string' },
   'app-dir': { type: 'string' },
@@ -115,7 +117,7 @@ export function parseBenchArgs(argv, env) {
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new BenchError(`--target: expected an http:// or https:// URL, got ${JSON.stringify(target)}`);
     if (!values.manifest) throw new BenchError('--target needs --manifest FILE (the staticfiles.json listing the URLs to request)');
-    for (const f of ['root', 'workers', 'no-nginx', 'no-ceiling', 'profile', 'startup-sizes', 'app-dir']) {
+    for (const f of ['root', 'workers', 'no-nginx', 'no-ceiling', 'peers', 'profile', 'startup-sizes', 'app-dir']) {
       if (values[f] !== undefined) throw new BenchError(`--${f} has no meaning with --target (nothing is started locally)`);
     }
   }
@@ -130,6 +132,10 @@ export function parseBenchArgs(argv, env) {
       if (!allowed.includes(s)) throw new BenchError(`--scenario: "${s}" cannot run against --target (possible: ${TARGET_SCENARIOS.join(', ')})`);
     }
     scenarios = allowed.filter((s) => asked.includes(s));
+  }
+
+  if (values.peers && !scenarios.includes('small-br')) {
+    throw new BenchError('--peers: only small-br has peers, and --scenario leaves it out');
   }
 
   let prefix = values.prefix ?? '/static/';
@@ -162,6 +168,7 @@ export function parseBenchArgs(argv, env) {
     workers: values.workers !== undefined ? positiveInt(values.workers, 'workers', { max: 256 }) : null,
     nginx: !values['no-nginx'],
     ceiling: !values['no-ceiling'] && target === null,
+    peers: Boolean(values.peers),
     profile: Boolean(values.profile),
     startupSizes,
     appDir: path.resolve(env.cwd, values['app-dir'] ?? path.resolve(env.repoRoot, '../shared/lab/django')),

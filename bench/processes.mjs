@@ -240,14 +240,14 @@ export async function startNginx(runDir, confText, port) {
   return { child, pid: child.pid, url };
 }
 
-/** The Django app behind the proxy: gunicorn, 2 sync workers, Debian's python3. */
-export async function startApp(appDir, port) {
+/** The Django app behind the proxy: gunicorn, 2 sync workers (or `workers`), Debian's python3. */
+export async function startApp(appDir, port, { workers = 2 } = {}) {
   const gunicorn = which('gunicorn');
   if (!gunicorn) throw new Error('gunicorn is not installed (apt-get install gunicorn python3-django)');
   if (!fs.existsSync(path.join(appDir, 'manage.py'))) throw new Error(`no Django project at ${appDir} (give --app-dir)`);
   const mod = fs.readdirSync(appDir).find((d) => fs.existsSync(path.join(appDir, d, 'wsgi.py')));
   if (!mod) throw new Error(`no */wsgi.py under ${appDir}`);
-  const child = spawn(gunicorn, ['-w', '2', '-b', `127.0.0.1:${port}`, '--chdir', appDir, `${mod}.wsgi`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(gunicorn, ['-w', String(workers), '-b', `127.0.0.1:${port}`, '--chdir', appDir, `${mod}.wsgi`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const url = `http://127.0.0.1:${port}`;
@@ -256,4 +256,42 @@ export async function startApp(appDir, port) {
     throw new Error(`gunicorn did not start: ${err.trim().split('\n').pop()}`);
   }
   return { child, pid: child.pid, url };
+}
+
+/** The bench's peers (--peers) that are Node programs: name -> script under bench/. */
+export const NODE_PEERS = { sirv: 'bench/peer-sirv.mjs', 'fastify-static': 'bench/peer-fastify.mjs' };
+
+/** A Node peer serving root at prefix (bench/peer-*.mjs), once it prints "listening on URL". */
+export function startNodePeer(repoRoot, name, root, prefix) {
+  return startListening(name, [path.join(repoRoot, NODE_PEERS[name]), root, prefix], 30000);
+}
+
+/**
+ * Lines appended to the copied Django settings of the WhiteNoise peer: the bench's
+ * Cache-Control rule for every file WhiteNoise serves (its own gives hashed names 10 years).
+ */
+export const WHITENOISE_SETTINGS = `
+# --- bench peer: the Cache-Control rule of the other servers ---
+import re as _bench_re
+_BENCH_HASHED = _bench_re.compile(r'\\.[0-9a-f]{12}\\.[^/.]+$')
+def _bench_cache_control(headers, path, url):
+    headers['Cache-Control'] = 'public, max-age=31536000, immutable' if _BENCH_HASHED.search(url) else 'public, max-age=60'
+WHITENOISE_ADD_HEADERS_FUNCTION = _bench_cache_control
+`;
+
+/**
+ * A copy of the lab's Django project in dir whose STATIC_ROOT (`staticfiles`) is a symlink to
+ * the corpus, so WhiteNoise serves the same tree with its .br/.gz; returns dir.
+ */
+export function whitenoiseProject(appDir, corpus, dir) {
+  fs.cpSync(appDir, dir, { recursive: true });
+  fs.chmodSync(dir, 0o755); // the lab's copy is read-only
+  const mod = fs.readdirSync(dir).find((d) => fs.existsSync(path.join(dir, d, 'settings.py')));
+  if (!mod) throw new Error(`no */settings.py under ${appDir}`);
+  fs.chmodSync(path.join(dir, mod), 0o755);
+  fs.rmSync(path.join(dir, 'staticfiles'), { force: true, recursive: true });
+  fs.symlinkSync(corpus, path.join(dir, 'staticfiles'));
+  fs.chmodSync(path.join(dir, mod, 'settings.py'), 0o644);
+  fs.appendFileSync(path.join(dir, mod, 'settings.py'), WHITENOISE_SETTINGS);
+  return dir;
 }

@@ -2,6 +2,7 @@
  * Results: medians per scenario and server, the assetd/nginx ratio, and the tables printed
  * on stdout (also pasted into the README). Pure.
  */
+import { PEERS } from './scenarios.mjs';
 
 export function median(xs) {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
@@ -50,12 +51,28 @@ export function summarise(ms, opts = {}) {
     const app = servers.app?.rps;
     const c = servers.ceiling?.rps;
     const out = { scenario, servers, ratio: a && n ? a / n : null, ratioCeiling: a && c ? a / c : null };
+    const peers = PEERS.filter((p) => servers[p]);
+    if (peers.length > 0) out.ratioPeers = Object.fromEntries(peers.map((p) => [p, a && servers[p].rps ? a / servers[p].rps : null]));
     if (app) {
       out.shareOfDirect = {};
       for (const [k, v] of Object.entries(servers)) if (k !== 'app' && v.rps) out.shareOfDirect[k] = v.rps / app;
     }
     return out;
   });
+}
+
+/**
+ * The line under the table for a run with --peers: assetd's req/s as a multiple of each
+ * peer's, with the peer's own req/s and CPU µs per request; null when no scenario had peers.
+ */
+export function formatPeers(summary) {
+  const lines = summary
+    .filter((s) => s.ratioPeers)
+    .map((s) => {
+      const parts = Object.entries(s.ratioPeers).map(([p, r]) => `${r === null ? '–' : `${r.toFixed(1)}×`} ${p} (${fmtRps(s.servers[p].rps)} req/s, ${fmtUs(s.servers[p].cpuUsPerReq)} CPU µs/req)`);
+      return `${s.scenario}: assetd is ${parts.join(', ')}`;
+    });
+  return lines.length > 0 ? lines.join('\n') : null;
 }
 
 /** CPU microseconds per request, or '–'. */

@@ -15,8 +15,8 @@ import { measure } from './loadgen.mjs';
 import { BROTLI_MODULE, nginxConf } from './nginx-conf.mjs';
 import { BenchError, parseBenchArgs, USAGE } from './options.mjs';
 import { formatProfile, selfTimes } from './profile.mjs';
-import { assetdHasFlag, CLK_TCK, cpuTicks, freePort, nginxVersion, rssKb, startApp, startAssetd, startCeiling, startNginx, stopChild, which } from './processes.mjs';
-import { formatSingle, formatStartup, formatTable, fmtRps, summarise } from './report.mjs';
+import { assetdHasFlag, CLK_TCK, cpuTicks, freePort, nginxVersion, NODE_PEERS, rssKb, startApp, startAssetd, startCeiling, startNginx, startNodePeer, stopChild, whitenoiseProject, which } from './processes.mjs';
+import { formatPeers, formatSingle, formatStartup, formatTable, fmtRps, summarise } from './report.mjs';
 import { buildScenarios, schedule } from './scenarios.mjs';
 import { parseStartLine, runStartup } from './startup.mjs';
 
@@ -202,6 +202,8 @@ async function main() {
   if (result.summary.length > 0) {
     if (names.includes('nginx')) lines.push(formatTable(result.summary));
     else lines.push(formatSingle(result.summary, names.includes('target') ? 'target' : 'assetd'));
+    const peers = formatPeers(result.summary);
+    if (peers) lines.push('', peers);
   }
   if (result.assetdStart) lines.push('', `assetd start: ${result.assetdStart.files} files, ${result.assetdStart.variants} variants, index ${result.assetdStart.ms} ms, RSS ${Math.round(result.assetdStart.rssKb / 1024)} MB once listening`);
   if (result.startup) lines.push('', 'Startup (generated trees):', '', formatStartup(result.startup));
@@ -268,7 +270,7 @@ async function runAll(opts, tmp, children, result) {
     if (want.has('media') && !result.features.media) skip('media', 'this assetd build has no --media-root/--media-prefix flags');
 
     const media = want.has('media') ? mediaTree(path.join(tmp, 'media')) : null;
-    plans = buildScenarios(files, { prefix, connections: opts.connections, media, ceiling: opts.ceiling });
+    plans = buildScenarios(files, { prefix, connections: opts.connections, media, ceiling: opts.ceiling, peers: opts.peers });
     for (const s of Object.keys(plans)) if (!want.has(s)) delete plans[s];
     const loadScenarios = Object.keys(plans);
 
@@ -324,6 +326,7 @@ async function runAll(opts, tmp, children, result) {
         servers.ceiling = { url: c.url, pid: c.pid };
         log(`node ceiling (bench/ceiling-server.mjs): ${c.url}`);
       }
+      if (plans['small-br'] && opts.peers) await startPeers(opts, prefix, tmp, children, servers, result);
     }
     for (const p of Object.values(plans)) p.servers = p.servers.filter((s) => servers[s]);
   }
@@ -359,6 +362,42 @@ async function runAll(opts, tmp, children, result) {
       log(`CPU profile: ${keep} (open it in Chrome DevTools > Performance)`);
     } else {
       log('no CPU profile was written');
+    }
+  }
+}
+
+/**
+ * The peers of small-br (--peers): WhiteNoise under gunicorn (one sync worker, as one process),
+ * sirv and @fastify/static, each on the corpus at the prefix. One that cannot start is left
+ * out of the rotation and named under `skipped`.
+ */
+async function startPeers(opts, prefix, tmp, children, servers, result) {
+  const skip = (name, why) => {
+    result.skipped[`small-br/${name}`] = why;
+    log(`peer ${name} left out: ${why}`);
+  };
+  if (prefix !== '/static/') skip('whitenoise', `Django serves STATIC_URL /static/, not ${prefix}`);
+  else if (!which('gunicorn')) skip('whitenoise', 'gunicorn is not installed (apt-get install gunicorn python3-django python3-whitenoise)');
+  else if (!fs.existsSync(path.join(opts.appDir, 'manage.py'))) skip('whitenoise', `no Django project at ${opts.appDir} (give --app-dir)`);
+  else {
+    try {
+      const dir = whitenoiseProject(opts.appDir, opts.root, path.join(tmp, 'whitenoise'));
+      const w = await startApp(dir, await freePort(), { workers: 1 });
+      children.push(w.child);
+      servers.whitenoise = { url: w.url, pid: w.pid };
+      log(`peer whitenoise: gunicorn -w 1 on ${w.url}`);
+    } catch (e) {
+      skip('whitenoise', e.message);
+    }
+  }
+  for (const name of Object.keys(NODE_PEERS)) {
+    try {
+      const p = await startNodePeer(REPO, name, opts.root, prefix);
+      children.push(p.child);
+      servers[name] = { url: p.url, pid: p.pid };
+      log(`peer ${name} (${NODE_PEERS[name]}): ${p.url}`);
+    } catch (e) {
+      skip(name, e.message);
     }
   }
 }

@@ -23,9 +23,12 @@ export const SCENARIO_TITLES = {
   startup: 'index time and RSS of generated trees',
 };
 
+/** Other static servers measured on small-br with --peers, in the order they run. */
+export const PEERS = ['whitenoise', 'sirv', 'fastify-static'];
+
 /**
  * @param {ReturnType<import('./corpus.mjs').pickFiles>} files
- * @param {{ prefix: string, connections: number, ceiling?: boolean, media?: { prefix: string, file: string, size: number } | null, appPath?: string }} opts
+ * @param {{ prefix: string, connections: number, ceiling?: boolean, peers?: boolean, media?: { prefix: string, file: string, size: number } | null, appPath?: string }} opts
  */
 export function buildScenarios(files, opts) {
   const p = (rel) => opts.prefix + rel;
@@ -37,7 +40,9 @@ export function buildScenarios(files, opts) {
 
   // the Node ceiling (bench/ceiling-server.mjs) answers only these three
   const withCeiling = { servers: opts.ceiling ? ['assetd', 'nginx', 'ceiling'] : ['assetd', 'nginx'] };
-  plan('small-br', { ...withCeiling, requests: [{ path: p(files.small), headers: br, expect: { status: 200, encoding: 'br' } }] });
+  // the peers (--peers) join only small-br, the scenario of the targets against them
+  const smallBr = [...withCeiling.servers, ...(opts.peers ? PEERS : [])];
+  plan('small-br', { servers: smallBr, requests: [{ path: p(files.small), headers: br, expect: { status: 200, encoding: 'br' } }] });
   if (files.largeJs) {
     plan('large-gzip', { requests: [{ path: p(files.largeJs), headers: { 'Accept-Encoding': 'gzip' }, expect: { status: 200, encoding: 'gzip' } }] });
   }

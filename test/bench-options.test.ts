@@ -18,6 +18,7 @@ t.test('defaults: the shared corpus, wrk when installed, short measurements', as
   t.equal(o.workers, null);
   t.equal(o.nginx, true);
   t.equal(o.ceiling, true);
+  t.equal(o.peers, false, 'the peers are opt-in');
   t.same(o.scenarios, SCENARIOS);
   t.same(o.startupSizes, [1000, 10000, 100000]);
   t.equal(o.out, '/repo/bench/results');
@@ -77,6 +78,16 @@ t.test('bad values are one-line errors naming the flag', async (t) => {
     t.notMatch(e.message, /\n/, 'one line');
   }
   t.throws(() => parse(['--loadgen', 'wrk'], { ...env, wrkInstalled: false }), { message: /wrk is not installed/ });
+});
+
+t.test('--peers: small-br only, never with --target', async (t) => {
+  t.equal(parse(['--peers']).peers, true);
+  t.equal(parse(['--peers', '--scenario', 'small-br']).peers, true);
+  t.equal(parse(['--peers', '--scenario', 'small-br,large-gzip']).peers, true);
+  const e = t.throws(() => parse(['--peers', '--scenario', 'large-gzip,not-found-404']), BenchError) as unknown as Error;
+  t.match(e.message, /^--peers: only small-br has peers/);
+  t.throws(() => parse(['--target', 'http://x/', '--manifest', 'm', '--peers']), { message: /--peers has no meaning with --target/ });
+  t.throws(() => parse(['--peers=yes']), BenchError, 'a switch takes no value');
 });
 
 t.test('--help', async (t) => {

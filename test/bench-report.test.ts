@@ -1,6 +1,6 @@
 import t from 'tap';
 // @ts-ignore plain ESM JavaScript without declarations
-import { fmtRps, formatSingle, formatStartup, formatTable, median, summarise } from '../bench/report.mjs';
+import { fmtRps, formatPeers, formatSingle, formatStartup, formatTable, median, summarise } from '../bench/report.mjs';
 
 const m = (scenario: string, server: string, round: number, rps: number, extra: Record<string, unknown> = {}) => ({
   scenario, server, round, rps, p50: rps / 10000, p99: rps / 1000, bytesPerSec: rps * 100, requests: rps * 5, errors: 0, unexpected: 0, rssKb: 1000 * round, ...extra,
@@ -71,6 +71,32 @@ t.test('formatTable: the share of the Node ceiling when it was measured', async 
   t.match(lines[2], /\| 0\.90 \(60\.0k; – µs\/req\) \|$/);
   t.match(lines[3], /\| – \|$/);
   t.notMatch(formatTable(summarise([m('small-br', 'assetd', 1, 1), m('small-br', 'nginx', 1, 1)])), /ceiling/);
+});
+
+t.test('peers: the ratio assetd/peer from the medians, and the line under the table', async (t) => {
+  const s = summarise([
+    m('small-br', 'assetd', 1, 30000, { cpuUsPerReq: 30 }),
+    m('small-br', 'nginx', 1, 60000),
+    m('small-br', 'whitenoise', 1, 5000, { cpuUsPerReq: 350 }),
+    m('small-br', 'sirv', 1, 7500, { cpuUsPerReq: 250.44 }),
+    m('small-br', 'fastify-static', 1, 4000),
+    m('small-br', 'assetd', 2, 32000),
+    m('small-br', 'whitenoise', 2, 4000),
+    m('small-br', 'sirv', 2, 0),
+    m('large-gzip', 'assetd', 1, 20000),
+    m('large-gzip', 'nginx', 1, 25000),
+  ]);
+  t.same(s[0].ratioPeers, { whitenoise: 31000 / 4500, sirv: 31000 / 3750, 'fastify-static': 31000 / 4000 });
+  t.notOk('ratioPeers' in s[1], 'no peers in large-gzip');
+  t.equal(s[0].ratio, 31000 / 60000, 'the ratio to nginx is unchanged');
+  t.equal(
+    formatPeers(s),
+    'small-br: assetd is 6.9× whitenoise (4.5k req/s, 350.0 CPU µs/req), 8.3× sirv (3.8k req/s, 250.4 CPU µs/req), 7.8× fastify-static (4.0k req/s, – CPU µs/req)',
+  );
+  t.equal(formatPeers(summarise([m('small-br', 'assetd', 1, 1), m('small-br', 'nginx', 1, 1)])), null, 'no line without peers');
+  const zero = summarise([m('small-br', 'assetd', 1, 100), m('small-br', 'sirv', 1, 0)]);
+  t.same(zero[0].ratioPeers, { sirv: null });
+  t.match(formatPeers(zero), /^small-br: assetd is – sirv \(0 req\/s/);
 });
 
 t.test('fmtRps and formatStartup', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap';
 // @ts-ignore plain ESM JavaScript without declarations
-import { BROWSER_ACCEPT_ENCODING, buildScenarios, REVALIDATE_EVERY, schedule } from '../bench/scenarios.mjs';
+import { BROWSER_ACCEPT_ENCODING, buildScenarios, PEERS, REVALIDATE_EVERY, schedule } from '../bench/scenarios.mjs';
 // @ts-ignore
 import { SCENARIOS } from '../bench/options.mjs';
 
@@ -54,6 +54,17 @@ t.test('the Node ceiling joins the three scenarios its server can answer', async
   for (const s of ['small-br', 'revalidate-304', 'not-found-404']) t.same(plans[s].servers, ['assetd', 'nginx', 'ceiling'], s);
   for (const s of ['large-gzip', 'page-load', 'keepalive-1000', 'large-stream']) t.same(plans[s].servers, ['assetd', 'nginx'], s);
   t.same(buildScenarios(files, { prefix: '/static/', connections: 50 })['small-br'].servers, ['assetd', 'nginx']);
+});
+
+t.test('the peers join small-br only, after the ceiling, with the same request and check', async (t) => {
+  t.same(PEERS, ['whitenoise', 'sirv', 'fastify-static']);
+  const plans = buildScenarios(files, { prefix: '/static/', connections: 50, ceiling: true, peers: true });
+  t.same(plans['small-br'].servers, ['assetd', 'nginx', 'ceiling', 'whitenoise', 'sirv', 'fastify-static']);
+  t.same(plans['small-br'].requests[0].expect, { status: 200, encoding: 'br' });
+  for (const [name, p] of Object.entries(plans) as [string, { servers: string[] }][]) {
+    if (name !== 'small-br') for (const peer of PEERS) t.notOk(p.servers.includes(peer), `${peer} not in ${name}`);
+  }
+  t.same(buildScenarios(files, { prefix: '/static/', connections: 50, peers: true })['small-br'].servers, ['assetd', 'nginx', 'whitenoise', 'sirv', 'fastify-static'], 'without the ceiling');
 });
 
 t.test('keepalive keeps more connections when asked for more', async (t) => {
