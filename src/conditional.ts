@@ -94,6 +94,20 @@ export function evaluate(pre: Preconditions, etag: string, lastModified: number,
   return 200;
 }
 
+/** The precondition headers of a request, as node parsed them. */
+export interface PreconditionHeaders {
+  'if-match'?: string;
+  'if-none-match'?: string;
+  'if-modified-since'?: string;
+  'if-unmodified-since'?: string;
+}
+
+/** `evaluate` for a request's headers; 200 at once when it carries no precondition (the common case). */
+export function evaluateRequest(h: PreconditionHeaders, etag: string, lastModified: number): Outcome {
+  if (h['if-none-match'] === undefined && h['if-modified-since'] === undefined && h['if-match'] === undefined && h['if-unmodified-since'] === undefined) return 200;
+  return evaluate({ ifMatch: h['if-match'], ifNoneMatch: h['if-none-match'], ifModifiedSince: h['if-modified-since'], ifUnmodifiedSince: h['if-unmodified-since'] }, etag, lastModified);
+}
+
 /**
  * If-Range (RFC 9110 §13.1.5): the Range applies only when the validator matches the
  * current representation by strong comparison (an entity-tag) or exactly (a date).

@@ -12,13 +12,13 @@ import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { checkMediaRoots, type Config, type MediaMount } from './config.js';
-import { evaluate, ifRangeHolds } from './conditional.js';
+import { evaluateRequest, ifRangeHolds } from './conditional.js';
 import { UserError } from './errors.js';
 import { logError } from './log.js';
 import { mediaHeaders, type MediaHeaders } from './media-headers.js';
 import { hasHiddenSegment } from './paths.js';
 import { parseRange } from './range.js';
-import { canned, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
+import { canned, METHOD_NOT_ALLOWED, NOT_FOUND, PRECONDITION_FAILED, SERVER_ERROR, sendCanned } from './send.js';
 import { verify } from './sign.js';
 import { withOverrides, type HeaderOverrides } from './static.js';
 
@@ -141,24 +141,16 @@ export function serveMediaFile(req: IncomingMessage, res: ServerResponse, r: Res
     sendCanned(req, res, METHOD_NOT_ALLOWED);
     return 405;
   }
-  if (h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined || h['if-match'] !== undefined || h['if-unmodified-since'] !== undefined) {
-    const outcome = evaluate(
-      { ifMatch: h['if-match'], ifNoneMatch: h['if-none-match'], ifModifiedSince: h['if-modified-since'], ifUnmodifiedSince: h['if-unmodified-since'] },
-      mh.etag,
-      mh.lastModified,
-    );
-    if (outcome !== 200) {
-      releaseMedia(r);
-      if (outcome === 304) {
-        res.writeHead(304, withOverrides(mh.h304, overrides));
-        res.end();
-      } else {
-        const body = Buffer.from('Precondition Failed\n');
-        res.writeHead(412, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'X-Content-Type-Options', 'nosniff']);
-        res.end(method === 'HEAD' ? undefined : body);
-      }
-      return outcome;
+  const outcome = evaluateRequest(h, mh.etag, mh.lastModified);
+  if (outcome !== 200) {
+    releaseMedia(r);
+    if (outcome === 304) {
+      res.writeHead(304, withOverrides(mh.h304, overrides));
+      res.end();
+    } else {
+      sendCanned(req, res, PRECONDITION_FAILED);
     }
+    return outcome;
   }
   if (h.range !== undefined && method === 'GET' && ifRangeHolds(h['if-range'] as string | undefined, mh.etag, mh.lastModifiedHttp)) {
     const range = parseRange(h.range, r.size);

@@ -29,6 +29,7 @@ export const NOT_FOUND = canned(404, 'Not Found');
 export const BAD_REQUEST = canned(400, 'Bad Request');
 export const METHOD_NOT_ALLOWED = canned(405, 'Method Not Allowed', ['Allow', 'GET, HEAD']);
 export const SERVER_ERROR = canned(500, 'Internal Server Error');
+export const PRECONDITION_FAILED = canned(412, 'Precondition Failed');
 
 export function sendCanned(req: IncomingMessage, res: ServerResponse, c: Canned, extra?: string[]): void {
   if (extra) res.writeHead(c.status, [...c.headers, ...extra]);

@@ -3,14 +3,15 @@
  * the conditionals, honour a Range, then send precomputed headers and the bytes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { evaluate, ifRangeHolds } from './conditional.js';
+import { evaluateRequest, ifRangeHolds } from './conditional.js';
 import { AcceptCache, choose } from './negotiate.js';
 import { parseRange } from './range.js';
 import { writeHeadRaw } from './raw-headers.js';
-import { METHOD_NOT_ALLOWED, sendCanned, sendFile, canned } from './send.js';
+import { METHOD_NOT_ALLOWED, PRECONDITION_FAILED, sendCanned, sendFile, canned } from './send.js';
 import { raw200, raw304, type FileEntry, type Representation } from './static-index.js';
 
 const acceptCache = new AcceptCache();
+const VARY = ['Vary', 'Accept-Encoding'];
 const NOT_ACCEPTABLE = canned(406, 'Not Acceptable: no representation in an accepted content coding', ['Vary', 'Accept-Encoding']);
 const RANGE_NOT_SATISFIABLE_TEXT = Buffer.from('Range Not Satisfiable\n');
 
@@ -41,24 +42,16 @@ export function serveFile(req: IncomingMessage, res: ServerResponse, entry: File
     sendCanned(req, res, NOT_ACCEPTABLE);
     return 406;
   }
-  if (h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined || h['if-match'] !== undefined || h['if-unmodified-since'] !== undefined) {
-    const outcome = evaluate(
-      { ifMatch: h['if-match'], ifNoneMatch: h['if-none-match'], ifModifiedSince: h['if-modified-since'], ifUnmodifiedSince: h['if-unmodified-since'] },
-      rep.etag,
-      entry.lastModified,
-    );
-    if (outcome === 304) {
-      if (overrides === undefined) writeHeadRaw(res, 304, raw304(rep));
-      else res.writeHead(304, withOverrides(rep.h304, overrides));
-      res.end();
-      return 304;
-    }
-    if (outcome === 412) {
-      const body = Buffer.from('Precondition Failed\n');
-      res.writeHead(412, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), ...(entry.varies ? ['Vary', 'Accept-Encoding'] : [])]);
-      res.end(method === 'HEAD' ? undefined : body);
-      return 412;
-    }
+  const outcome = evaluateRequest(h, rep.etag, entry.lastModified);
+  if (outcome === 304) {
+    if (overrides === undefined) writeHeadRaw(res, 304, raw304(rep));
+    else res.writeHead(304, withOverrides(rep.h304, overrides));
+    res.end();
+    return 304;
+  }
+  if (outcome === 412) {
+    sendCanned(req, res, PRECONDITION_FAILED, entry.varies ? VARY : undefined);
+    return 412;
   }
   const range = h.range;
   if (range !== undefined && method === 'GET' && (entry.identity.bit & acceptCache.get(h['accept-encoding'])) !== 0) {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { evaluate, httpDateSeconds, ifRangeHolds, matchesStrong, matchesWeak, parseEtagList } from '../src/conditional.js';
+import { evaluate, evaluateRequest, httpDateSeconds, ifRangeHolds, matchesStrong, matchesWeak, parseEtagList } from '../src/conditional.js';
 
 const ETAG = '"abc-123"';
 const LM = 1_700_000_000; // seconds
@@ -79,4 +79,12 @@ t.test('If-Range', async (t) => {
   t.notOk(ifRangeHolds(`W/${ETAG}`, ETAG, lm), 'weak validators never satisfy If-Range');
   t.ok(ifRangeHolds(lm, ETAG, lm));
   t.notOk(ifRangeHolds(at(LM - 10), ETAG, lm));
+});
+
+t.test('evaluateRequest reads the headers as node parsed them', async (t) => {
+  t.equal(evaluateRequest({}, ETAG, LM), 200);
+  t.equal(evaluateRequest({ 'if-none-match': ETAG }, ETAG, LM), 304);
+  t.equal(evaluateRequest({ 'if-match': '"x"' }, ETAG, LM), 412);
+  t.equal(evaluateRequest({ 'if-modified-since': at(LM) }, ETAG, LM), 304);
+  t.equal(evaluateRequest({ 'if-unmodified-since': at(LM - 1) }, ETAG, LM), 412);
 });
