@@ -7,7 +7,7 @@
  * The bytes then stream from that open descriptor, so memory stays flat whatever the size.
  */
 import fs from 'node:fs/promises';
-import { constants as FS } from 'node:fs';
+import fsSync, { constants as FS } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -83,6 +83,26 @@ function plainRelative(rel: string): boolean {
   return !hasHiddenSegment(rel);
 }
 
+/** Linux names the file behind every open descriptor in /proc/self/fd. */
+const PROC_FD = fsSync.existsSync('/proc/self/fd');
+
+/**
+ * The real path of the file that was opened. On Linux the kernel says it in one call, for
+ * the open descriptor itself, so no path can be swapped between the check and the open.
+ * Elsewhere: realpath of the name, then a stat proving the file there is the one opened.
+ * Null when they differ.
+ */
+async function realPathOf(handle: FileHandle, abs: string, opened: { ino: number; dev: number }): Promise<string | null> {
+  if (PROC_FD) {
+    const link = await fs.readlink(`/proc/self/fd/${handle.fd}`);
+    // a file removed after it was opened reads as "... (deleted)"; it is still the file opened
+    return link.endsWith(' (deleted)') ? link.slice(0, -' (deleted)'.length) : link;
+  }
+  const real = await fs.realpath(abs);
+  const atReal = await fs.stat(real);
+  return atReal.ino === opened.ino && atReal.dev === opened.dev ? real : null;
+}
+
 /**
  * Find and open the file for a URL path under the mount's prefix (decoded and normalised,
  * as `requestPath` gives it). Null when there is nothing servable there: missing, a
@@ -107,12 +127,9 @@ export async function resolveMedia(mount: MediaRuntime, urlPath: string): Promis
   try {
     const st = await handle.stat();
     if (!st.isFile()) return await refuse();
-    const real = await fs.realpath(abs);
+    const real = await realPathOf(handle, abs, st);
     const root = mount.realRoot;
-    if (!isInside(real, root) || hasHiddenSegment(real.slice(root.length + (root.endsWith('/') ? 0 : 1)))) return await refuse();
-    const atReal = await fs.stat(real);
-    // the file opened is the file at the checked real path (not one swapped in meanwhile)
-    if (atReal.ino !== st.ino || atReal.dev !== st.dev) return await refuse();
+    if (real === null || !isInside(real, root) || hasHiddenSegment(real.slice(root.length + (root.endsWith('/') ? 0 : 1)))) return await refuse();
     const name = path.basename(rel);
     return { mount, urlPath, file: real, name, handle, headers: mediaHeaders(mount.config, name, st), size: st.size };
   } catch (e) {
