@@ -116,3 +116,31 @@ export function firstHeader(headers: HeaderRecord, lowerName: string): string | 
   const v = headers[lowerName];
   return Array.isArray(v) ? v[0] : v;
 }
+
+/**
+ * The app's answer to an Upgrade request as relayed to the client, from its raw headers
+ * (res.rawHeaders). Hop-by-hop headers, those Connection names and the X-Accel-* controls
+ * are dropped; a 101 (`switching`) keeps its `Upgrade` and a `Connection: upgrade`, the
+ * switch itself. Any other answer gets its framing and `Connection` from the relay.
+ */
+export function relayedResponseHeaders(raw: readonly string[], switching: boolean): string[] {
+  const listed = connectionTokens(connectionValues(raw));
+  const out: string[] = [];
+  let connectionSent = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const lower = name.toLowerCase();
+    if (switching && lower === 'upgrade') {
+      out.push(name, raw[i + 1]);
+      continue;
+    }
+    if (switching && lower === 'connection') {
+      if (!connectionSent) out.push(name, 'Upgrade');
+      connectionSent = true;
+      continue;
+    }
+    if (isHopByHop(lower) || listed.has(lower) || lower.startsWith('x-accel-')) continue;
+    out.push(name, raw[i + 1]);
+  }
+  return out;
+}

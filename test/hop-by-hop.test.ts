@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { clientAddress, clientResponseHeaders, connectionTokens, isHopByHop, upstreamRequestHeaders, type ForwardInfo } from '../src/hop-by-hop.js';
+import { clientAddress, clientResponseHeaders, connectionTokens, isHopByHop, relayedResponseHeaders, upstreamRequestHeaders, type ForwardInfo } from '../src/hop-by-hop.js';
 
 const info: ForwardInfo = { clientIp: '10.0.0.7', proto: 'http', keepHost: true, upstreamHost: '127.0.0.1:8000' };
 
@@ -96,6 +96,13 @@ t.test('response: hop-by-hop, Connection-listed and X-Accel-* dropped; every Set
     'x-nothing': undefined,
   });
   t.same(out, ['content-type', 'text/html', 'set-cookie', 'a=1; Path=/', 'set-cookie', 'b=2; HttpOnly', 'set-cookie', 'c=3, with comma', 'cache-control', 'private']);
+});
+
+t.test('upgrade answer: a 101 keeps Upgrade and one Connection: Upgrade; a refusal keeps no hop-by-hop header', async (t) => {
+  const raw = ['Upgrade', 'websocket', 'Connection', 'Upgrade, X-Hop', 'connection', 'keep-alive', 'X-Hop', '1', 'Sec-WebSocket-Accept', 'acc', 'Keep-Alive', 'timeout=5', 'X-Accel-Redirect', '/p/x', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'];
+  t.same(relayedResponseHeaders(raw, true), ['Upgrade', 'websocket', 'Connection', 'Upgrade', 'Sec-WebSocket-Accept', 'acc', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']);
+  t.same(relayedResponseHeaders(raw, false), ['Sec-WebSocket-Accept', 'acc', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']);
+  t.same(relayedResponseHeaders(['Content-Length', '3', 'Transfer-Encoding', 'chunked', 'Content-Type', 'text/plain'], false), ['Content-Length', '3', 'Content-Type', 'text/plain']);
 });
 
 t.test('client address: IPv4-mapped IPv6 becomes IPv4', async (t) => {
