@@ -96,6 +96,21 @@ if (!fs.existsSync(GUNICORN) || !fs.existsSync(DJANGO)) {
     const who = JSON.parse((await request(url, { path: '/app/whoami?q=1', headers: { Host: 'shop.example:8443' } })).body.toString());
     t.same(who, { host: 'shop.example:8443', forwarded_for: '127.0.0.1', forwarded_proto: 'http', forwarded_host: 'shop.example:8443', query: { q: '1' } });
 
+    // spoofed forwarding headers: an underscored X_Forwarded_Proto would be merged by gunicorn
+    // 20.1 into HTTP_X_FORWARDED_PROTO ("https,http"), which Django >= 4.1 reads as https
+    const plainHttp = { is_secure: false, scheme: 'http', forwarded_proto: 'http', first_proto_is_https: false, forwarded_for: '127.0.0.1', spoofed: {} };
+    const spoofs: [string, string[]][] = [
+      ['underscored names', ['X_Forwarded_Proto', 'https', 'X_Forwarded_For', '10.6.6.6', 'X_Real_IP', '10.6.6.6']],
+      ['other forwarding headers', ['Forwarded', 'for=10.6.6.6;proto=https', 'X-Real-IP', '10.6.6.6', 'X-Forwarded-Port', '443', 'X-Forwarded-Prefix', '/admin', 'Front-End-Https', 'on', 'X-Forwarded-Scheme', 'https']],
+      // gunicorn trusts these from 127.0.0.1 by default (secure_scheme_headers)
+      ['scheme headers gunicorn reads', ['X-Forwarded-Ssl', 'on', 'X-Forwarded-Protocol', 'ssl']],
+    ];
+    for (const [what, headers] of spoofs) {
+      const r = await request(url, { path: '/app/secure', headers: ['Host', 'shop.example', ...headers] });
+      t.equal(r.status, 200, r.status === 200 ? what : `${what}: ${r.body.toString()}`);
+      t.same(r.status === 200 ? JSON.parse(r.body.toString()) : r.body.toString(), plainHttp, `${what}: Django sees a plain-http client and none of the spoofed headers`);
+    }
+
     // X-Accel-Redirect: Django checks the cookie, assetd sends the protected file
     const denied = await request(url, { path: '/app/invoice/42' });
     t.equal(denied.status, 403);
