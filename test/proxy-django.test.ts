@@ -3,9 +3,7 @@
  * gunicorn; .ci/run installs them): a page, a CSRF-protected form POST, a redirect,
  * cookies, forwarding headers and an X-Accel-Redirect view for a protected file.
  */
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -14,33 +12,21 @@ import { resolveConfig } from '../src/config.js';
 import { createProxy } from '../src/proxy.js';
 import { createAssetServer } from '../src/server.js';
 import { buildIndex } from '../src/static-index.js';
-import { request, tempDir, waitFor } from './helpers/stack.js';
+import { djangoSkipReason, startGunicorn } from './helpers/gunicorn.js';
+import { request, tempDir } from './helpers/stack.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const GUNICORN = '/usr/bin/gunicorn';
-const DJANGO = '/usr/lib/python3/dist-packages/django';
+const skip = djangoSkipReason();
 
-if (!fs.existsSync(GUNICORN) || !fs.existsSync(DJANGO)) {
-  t.plan(0, `needs Debian's gunicorn and python3-django (${GUNICORN}, ${DJANGO}); .ci/run installs them`);
+if (skip !== undefined) {
+  t.plan(0, skip);
 } else {
   t.setTimeout(60_000);
   t.test('Django under gunicorn behind assetd', async (t) => {
     const pdf = crypto.randomBytes(50_000);
     const dir = tempDir(t, { 'static/site.css': 'body{}\n', 'prot/invoices/42.pdf': pdf });
     // gunicorn on a unix socket in the temp dir: the upstream is `unix:/path`
-    const sock = path.join(dir, 'app.sock');
-    const gunicorn = spawn(GUNICORN, ['-w', '1', '-b', `unix:${sock}`, '--chdir', path.join(repoRoot, 'test/fixtures/django'), 'proxysite.wsgi'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-    });
-    let glog = '';
-    gunicorn.stderr!.on('data', (c: Buffer) => (glog += c.toString()));
-    t.teardown(() => {
-      gunicorn.kill('SIGKILL');
-    });
-    await waitFor('gunicorn to listen', () => fs.existsSync(sock) || undefined, 20_000).catch((e) => {
-      throw new Error(`${e.message}: ${glog}`);
-    });
+    const { sock, log } = await startGunicorn(t, dir, path.join(repoRoot, 'test/fixtures/django'), 'proxysite.wsgi');
 
     const config = resolveConfig({
       file: { port: 0, upstream: `unix:${sock}`, static: [{ prefix: '/static/', root: 'static' }, { prefix: '/protected/', root: 'prot', internal: true }] },
@@ -58,7 +44,7 @@ if (!fs.existsSync(GUNICORN) || !fs.existsSync(DJANGO)) {
 
     // a page, with the CSRF cookie Django sets
     const page = await request(url, { path: '/app/page', headers: { Host: 'shop.example' } });
-    t.equal(page.status, 200, glog);
+    t.equal(page.status, 200, log());
     t.match(page.headers['content-type'], /text\/html/);
     const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(page.body.toString())?.[1];
     t.ok(token, 'the page carries a CSRF token');
