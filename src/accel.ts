@@ -52,22 +52,33 @@ export function sourceFor(sources: readonly AccelSource[], urlPath: string): Acc
 }
 
 /** Headers of the app's answer that carry over to the file it redirected to. */
-export const ACCEL_KEPT_HEADERS = ['Content-Type', 'Content-Disposition', 'Cache-Control', 'Expires', 'Set-Cookie'] as const;
+export const ACCEL_KEPT_HEADERS = ['Content-Type', 'Content-Disposition', 'Cache-Control', 'Expires', 'Set-Cookie', 'Vary', 'Access-Control-Allow-Origin'] as const;
 
-/** The app's headers that replace the mount's own on the file response. Pure. */
+/**
+ * Cache-Control of an X-Accel-Redirect answer when the app gave none. The app checked a
+ * permission before naming the file, so no shared cache (a CDN, a corporate proxy) may
+ * keep it for someone else, and the browser asks again (through the app) before reuse.
+ */
+export const ACCEL_CACHE_CONTROL = 'private, max-age=0, must-revalidate';
+
+/**
+ * The app's headers that replace the mount's own on the file response. Pure.
+ * A mount's public Cache-Control and its CORS header are for files anyone may fetch: they
+ * give way to ACCEL_CACHE_CONTROL and to no CORS header unless the app set its own. The
+ * app's Vary is kept (merged with the file's own Accept-Encoding by withOverrides).
+ */
 export function accelOverrides(headers: HeaderRecord): HeaderOverrides {
   const out: string[] = [];
   for (const name of ACCEL_KEPT_HEADERS) {
     const lower = name.toLowerCase();
-    if (lower === 'set-cookie') {
-      const v = headers[lower];
-      if (v !== undefined) for (const c of Array.isArray(v) ? v : [v]) out.push(name, c);
-      continue;
-    }
-    const v = firstHeader(headers, lower);
-    if (v !== undefined) out.push(name, v);
+    const v = headers[lower];
+    if (v === undefined) continue;
+    if (lower === 'set-cookie') for (const c of Array.isArray(v) ? v : [v]) out.push(name, c);
+    else if (lower === 'vary') out.push(name, Array.isArray(v) ? v.join(', ') : v);
+    else out.push(name, firstHeader(headers, lower)!);
   }
-  return { headers: out };
+  if (headers['cache-control'] === undefined) out.push('Cache-Control', ACCEL_CACHE_CONTROL);
+  return { headers: out, drop: headers['access-control-allow-origin'] === undefined ? ['access-control-allow-origin'] : [] };
 }
 
 /** Every static mount of an index, internal ones included, as X-Accel-Redirect sources. */

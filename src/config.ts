@@ -69,8 +69,10 @@ export interface Config {
   shutdownTimeout: number;
   /** Milliseconds a client has to send the request headers. */
   headersTimeout: number;
-  /** Milliseconds a client has to send the whole request (0: no limit). */
+  /** Milliseconds a client has to send the whole request (0: no limit, the default). */
   requestTimeout: number;
+  /** Milliseconds a request body may go without a byte arriving (408 past it); 0 waits forever. */
+  bodyTimeout: number;
   /** Milliseconds an idle keep-alive connection is kept open. */
   keepAliveTimeout: number;
   /** Largest request header block, in bytes. */
@@ -129,7 +131,8 @@ export const TOP_FIELDS: Record<string, Field> = {
   workers: { kind: 'int', min: 0, default: 0, doc: 'Worker processes; 0 starts one per available CPU, 1 runs in a single process.' },
   shutdownTimeout: { kind: 'int', min: 0, default: 10_000, doc: 'Milliseconds in-flight requests get to finish after SIGTERM/SIGINT before the process exits.' },
   headersTimeout: { kind: 'int', min: 1, default: 10_000, doc: 'Milliseconds a client has to send its request headers (slow clients are cut off).' },
-  requestTimeout: { kind: 'int', min: 0, default: 300_000, doc: 'Milliseconds a client has to send its whole request, uploads to the app included; 0 for no limit.' },
+  requestTimeout: { kind: 'int', min: 0, default: 0, doc: 'Milliseconds a client has to send its whole request, uploads included; 0 for no total limit (headersTimeout and bodyTimeout still apply).' },
+  bodyTimeout: { kind: 'int', min: 0, default: 60_000, doc: 'Milliseconds a request body (an upload) may go without a byte arriving before 408, as nginx client_body_timeout; 0 waits forever.' },
   keepAliveTimeout: { kind: 'int', min: 0, default: 5_000, doc: 'Milliseconds an idle keep-alive connection stays open.' },
   maxHeaderSize: { kind: 'int', min: 1024, default: 16 * 1024, doc: 'Largest request header block in bytes; larger requests get 431.' },
   maxConnections: { kind: 'int', min: 0, default: 10_000, doc: 'Open connections per worker before new ones are dropped; 0 for no limit.' },
@@ -222,6 +225,7 @@ export const SERVE_FLAGS: Record<string, { key: string; type: 'string' | 'boolea
   'shutdown-timeout': { key: 'shutdownTimeout', type: 'string' },
   'headers-timeout': { key: 'headersTimeout', type: 'string' },
   'request-timeout': { key: 'requestTimeout', type: 'string' },
+  'body-timeout': { key: 'bodyTimeout', type: 'string' },
   'keep-alive-timeout': { key: 'keepAliveTimeout', type: 'string' },
   'max-header-size': { key: 'maxHeaderSize', type: 'string' },
   'max-connections': { key: 'maxConnections', type: 'string' },

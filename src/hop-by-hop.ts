@@ -30,6 +30,42 @@ function connectionValues(flat: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * Headers by which a proxy in front of this one tells the app about the client: its
+ * address, scheme, port, host or path prefix. A client could send them to pose as such a
+ * proxy (gunicorn trusts several from 127.0.0.1 by default; Django reads
+ * SECURE_PROXY_SSL_HEADER), so they are dropped from every request. X-Forwarded-Proto
+ * and X-Forwarded-Host are then set by this server, X-Forwarded-For appended to. This is
+ * the one place a trusted-proxies setting would let them through from a trusted peer.
+ */
+export const UNTRUSTED_FORWARDING_HEADERS: ReadonlySet<string> = new Set([
+  'forwarded',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-ssl',
+  'x-forwarded-protocol',
+  'x-forwarded-scheme',
+  'x-url-scheme',
+  'front-end-https',
+  'x-real-ip',
+]);
+
+/** True for a client's forwarding header this server does not pass on (see UNTRUSTED_FORWARDING_HEADERS). */
+export function isUntrustedForwarding(lowerName: string): boolean {
+  return UNTRUSTED_FORWARDING_HEADERS.has(lowerName);
+}
+
+/**
+ * True for a request header name with an underscore: dropped, as nginx does by default
+ * (`underscores_in_headers off`), since CGI-style servers map `X_Forwarded_Proto` and
+ * `X-Forwarded-Proto` to the same variable and would merge a client's value into ours.
+ */
+export function hasUnderscore(name: string): boolean {
+  return name.includes('_');
+}
+
 /** The client address as the app should see it: IPv4-mapped IPv6 shown as plain IPv4. */
 export function clientAddress(remote: string | undefined): string {
   if (!remote) return 'unknown';
@@ -51,9 +87,10 @@ export interface ForwardInfo {
 
 /**
  * Headers for the upstream request, from the client's raw headers (req.rawHeaders).
- * Drops hop-by-hop headers and those Connection names, and Expect (this server has
- * already answered it); appends the client to X-Forwarded-For; sets X-Forwarded-Proto
- * and X-Forwarded-Host; keeps every other header, its case, order and repetitions.
+ * Drops hop-by-hop headers and those Connection names, Expect (this server has already
+ * answered it), names with an underscore and the client's forwarding headers; appends the
+ * client to X-Forwarded-For; sets X-Forwarded-Proto and X-Forwarded-Host; keeps every
+ * other header, its case, order and repetitions.
  */
 export function upstreamRequestHeaders(raw: readonly string[], info: ForwardInfo): string[] {
   const listed = connectionTokens(connectionValues(raw));
@@ -77,7 +114,7 @@ export function upstreamRequestHeaders(raw: readonly string[], info: ForwardInfo
       forwardedFor.push(value);
       continue;
     }
-    if (lower === 'x-forwarded-proto' || lower === 'x-forwarded-host' || lower === 'expect') continue;
+    if (lower === 'expect' || hasUnderscore(lower) || isUntrustedForwarding(lower)) continue;
     if (isHopByHop(lower) || listed.has(lower)) continue;
     out.push(name, value);
   }
@@ -115,4 +152,32 @@ export function clientResponseHeaders(headers: HeaderRecord): string[] {
 export function firstHeader(headers: HeaderRecord, lowerName: string): string | undefined {
   const v = headers[lowerName];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * The app's answer to an Upgrade request as relayed to the client, from its raw headers
+ * (res.rawHeaders). Hop-by-hop headers, those Connection names and the X-Accel-* controls
+ * are dropped; a 101 (`switching`) keeps its `Upgrade` and a `Connection: upgrade`, the
+ * switch itself. Any other answer gets its framing and `Connection` from the relay.
+ */
+export function relayedResponseHeaders(raw: readonly string[], switching: boolean): string[] {
+  const listed = connectionTokens(connectionValues(raw));
+  const out: string[] = [];
+  let connectionSent = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const lower = name.toLowerCase();
+    if (switching && lower === 'upgrade') {
+      out.push(name, raw[i + 1]);
+      continue;
+    }
+    if (switching && lower === 'connection') {
+      if (!connectionSent) out.push(name, 'Upgrade');
+      connectionSent = true;
+      continue;
+    }
+    if (isHopByHop(lower) || listed.has(lower) || lower.startsWith('x-accel-')) continue;
+    out.push(name, raw[i + 1]);
+  }
+  return out;
 }

@@ -4,10 +4,11 @@
  * mapped to 502/504, X-Accel-Redirect answers served from a mount.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { Pool } from 'undici';
 import type { Config } from './config.js';
 import { accelOverrides, accelPath, sourceFor, type AccelSource } from './accel.js';
+import { hasBody, IdleWatch } from './body-timeout.js';
 import { clientAddress, clientResponseHeaders, firstHeader, upstreamRequestHeaders, type HeaderRecord } from './hop-by-hop.js';
 import { logError } from './log.js';
 import { setUpstreamTime } from './observe.js';
@@ -17,6 +18,7 @@ import { parseUpstream, type UpstreamTarget } from './upstream-target.js';
 export const BAD_GATEWAY = canned(502, 'Bad Gateway: the app server could not be reached');
 export const GATEWAY_TIMEOUT = canned(504, 'Gateway Timeout: the app server did not answer in time');
 export const PAYLOAD_TOO_LARGE = canned(413, 'Payload Too Large', ['Connection', 'close']);
+export const REQUEST_TIMEOUT = canned(408, 'Request Timeout: the request body stopped arriving', ['Connection', 'close']);
 const CONNECT_REFUSED = canned(405, 'Method Not Allowed', ['Allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS']);
 
 /** Thrown into the request body stream when it grows past maxBodySize. */
@@ -24,15 +26,19 @@ class BodyTooLarge extends Error {
   readonly code = 'ASSETD_BODY_TOO_LARGE';
 }
 
-/** Passes bytes through until `limit`, then fails the stream. */
-class LimitStream extends Transform {
+/** The request body on its way to the app: fails past `limit` bytes (0: no limit) and reports each chunk's arrival. */
+class BodyStream extends Transform {
   private seen = 0;
-  constructor(private readonly limit: number) {
+  constructor(
+    private readonly limit: number,
+    private readonly onChunk: () => void,
+  ) {
     super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.onChunk();
     this.seen += chunk.length;
-    if (this.seen > this.limit) cb(new BodyTooLarge(`request body over ${this.limit} bytes`));
+    if (this.limit > 0 && this.seen > this.limit) cb(new BodyTooLarge(`request body over ${this.limit} bytes`));
     else cb(null, chunk);
   }
 }
@@ -113,6 +119,15 @@ export function createProxy(config: Config, opts: ProxyOptions): Proxy {
     else sendCanned(req, res, status === 504 ? GATEWAY_TIMEOUT : BAD_GATEWAY);
   };
 
+  /** The request body went idle past bodyTimeout: the app's request is aborted, the client answered 408 (or cut off). */
+  const bodyIdle = (req: IncomingMessage, res: ServerResponse, path: string, ac: AbortController): void => {
+    const sent = res.headersSent || res.destroyed;
+    logError(`${req.method} ${path}: request body idle for ${config.bodyTimeout} ms (bodyTimeout); upstream request aborted; ${sent ? 'client connection closed' : 'answered 408'}`);
+    ac.abort(new Error('request body idle'));
+    if (sent) res.destroy();
+    else sendCanned(req, res, REQUEST_TIMEOUT);
+  };
+
   const accel = async (req: IncomingMessage, res: ServerResponse, value: string, headers: HeaderRecord): Promise<void> => {
     const where = `X-Accel-Redirect "${value}" from upstream ${target.label} for ${req.method} ${upstreamPath(req.url ?? '/')}`;
     const p = accelPath(value);
@@ -146,7 +161,6 @@ export function createProxy(config: Config, opts: ProxyOptions): Proxy {
     }
     const limit = config.maxBodySize;
     const cl = req.headers['content-length'];
-    const hasBody = cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined;
     if (limit > 0 && cl !== undefined && Number(cl) > limit) {
       logError(`${req.method} ${upstreamPath(req.url ?? '/')}: request body of ${cl} bytes is over maxBodySize (${limit}); answered 413`);
       sendCanned(req, res, PAYLOAD_TOO_LARGE);
@@ -156,15 +170,18 @@ export function createProxy(config: Config, opts: ProxyOptions): Proxy {
     res.once('close', () => {
       if (!res.writableFinished) ac.abort(new Error('client closed the connection'));
     });
-    let body: Readable | null = null;
-    if (hasBody) {
-      if (limit > 0) {
-        const limiter = new LimitStream(limit);
-        pipeline(req, limiter, () => {});
-        body = limiter;
-      } else {
-        body = req;
-      }
+    const path = upstreamPath(req.url ?? '/');
+    let body: BodyStream | null = null;
+    if (hasBody(req)) {
+      const watch = config.bodyTimeout > 0 ? new IdleWatch(config.bodyTimeout, () => !req.isPaused(), () => bodyIdle(req, res, path, ac)) : undefined;
+      body = new BodyStream(limit, () => watch?.touch());
+      // pipe, not pipeline: a body the app stops reading (413, 408, an abort) must not destroy the
+      // client connection before the answer is out; node discards the rest of the body then.
+      req.pipe(body);
+      req.on('error', () => {});
+      body.on('error', () => {}); // undici reports it with the request
+      // watched until the whole body is in (or the connection is gone), even after the app answered
+      if (watch !== undefined) req.once('close', () => watch.stop());
     }
     const headers = upstreamRequestHeaders(req.rawHeaders, {
       clientIp: clientAddress(req.socket.remoteAddress),
@@ -172,7 +189,6 @@ export function createProxy(config: Config, opts: ProxyOptions): Proxy {
       keepHost: config.upstreamKeepHost,
       upstreamHost,
     });
-    const path = upstreamPath(req.url ?? '/');
     const attempt = (retriesLeft: number): void => {
       const sent = performance.now();
       pool

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatterFor } from './access-log.js';
+import { discardBody } from './body-timeout.js';
 import type { Config } from './config.js';
 import { oneLine, UserError } from './errors.js';
 import { healthAnswer } from './health.js';
@@ -211,6 +212,8 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
         res.destroy();
       }
     }
+    // the proxy watches the bodies it forwards; any other body is dropped, within bodyTimeout
+    if (kind !== 'proxy') discardBody(req, config.bodyTimeout);
     // after the answer: one that already ended is counted at once, without a listener
     observer?.track(req, res, kind, t0);
   };

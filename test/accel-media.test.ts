@@ -27,6 +27,12 @@ const app = http.createServer((req, res) => {
     res.end('forbidden by the app');
     return;
   }
+  if (req.url === '/download/plain') {
+    // what a Django view gives by default: no Cache-Control, and Vary: Cookie from the session
+    res.writeHead(200, { 'x-accel-redirect': '/private/invoices/42.pdf', 'content-type': 'application/pdf', vary: 'Cookie' });
+    res.end();
+    return;
+  }
   res.writeHead(200, { 'x-accel-redirect': to, 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="invoice-42.pdf"', 'cache-control': 'private, no-store' });
   res.end('app body that must not be sent');
 });
@@ -52,6 +58,20 @@ t.test('the app authorises, assetd sends the media file with the app headers', a
   const part = await request(s.url + '/download/42', { headers: { ...cookie, range: 'bytes=0-3' } });
   t.equal(part.status, 206);
   t.equal(part.body.toString(), '%PDF');
+});
+
+t.test('an app that sets no Cache-Control gets a private one, its Vary kept, on the 200 and the 304', async (t) => {
+  const r = await request(s.url + '/download/plain', { headers: cookie });
+  t.equal(r.status, 200);
+  t.equal(r.body.toString(), '%PDF-1.4 invoice 42');
+  t.equal(r.headers['cache-control'], 'private, max-age=0, must-revalidate', "not the mount's public default");
+  t.equal(r.headers.vary, 'Cookie');
+  t.equal(r.headers['access-control-allow-origin'], undefined);
+  const again = await request(s.url + '/download/plain', { headers: { ...cookie, 'if-none-match': r.headers.etag! } });
+  t.equal(again.status, 304);
+  t.equal(again.headers['cache-control'], 'private, max-age=0, must-revalidate');
+  t.equal(again.headers.vary, 'Cookie');
+  t.equal(again.headers.etag, r.headers.etag);
 });
 
 t.test('without the app saying so, nothing is served', async (t) => {

@@ -9,7 +9,8 @@ t.test('production defaults', async (t) => {
   t.equal(c.workers, 0, '0: one worker per CPU');
   t.equal(c.shutdownTimeout, 10_000);
   t.equal(c.headersTimeout, 10_000);
-  t.equal(c.requestTimeout, 300_000);
+  t.equal(c.requestTimeout, 0, 'no total limit on a request');
+  t.equal(c.bodyTimeout, 60_000, 'an idle limit on request bodies instead');
   t.equal(c.keepAliveTimeout, 5_000);
   t.equal(c.maxHeaderSize, 16 * 1024);
   t.equal(c.maxConnections, 10_000);

@@ -3,9 +3,7 @@
  * gunicorn; .ci/run installs them): a page, a CSRF-protected form POST, a redirect,
  * cookies, forwarding headers and an X-Accel-Redirect view for a protected file.
  */
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -14,33 +12,21 @@ import { resolveConfig } from '../src/config.js';
 import { createProxy } from '../src/proxy.js';
 import { createAssetServer } from '../src/server.js';
 import { buildIndex } from '../src/static-index.js';
-import { request, tempDir, waitFor } from './helpers/stack.js';
+import { djangoSkipReason, startGunicorn } from './helpers/gunicorn.js';
+import { request, tempDir } from './helpers/stack.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const GUNICORN = '/usr/bin/gunicorn';
-const DJANGO = '/usr/lib/python3/dist-packages/django';
+const skip = djangoSkipReason();
 
-if (!fs.existsSync(GUNICORN) || !fs.existsSync(DJANGO)) {
-  t.plan(0, `needs Debian's gunicorn and python3-django (${GUNICORN}, ${DJANGO}); .ci/run installs them`);
+if (skip !== undefined) {
+  t.plan(0, skip);
 } else {
   t.setTimeout(60_000);
   t.test('Django under gunicorn behind assetd', async (t) => {
     const pdf = crypto.randomBytes(50_000);
     const dir = tempDir(t, { 'static/site.css': 'body{}\n', 'prot/invoices/42.pdf': pdf });
     // gunicorn on a unix socket in the temp dir: the upstream is `unix:/path`
-    const sock = path.join(dir, 'app.sock');
-    const gunicorn = spawn(GUNICORN, ['-w', '1', '-b', `unix:${sock}`, '--chdir', path.join(repoRoot, 'test/fixtures/django'), 'proxysite.wsgi'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-    });
-    let glog = '';
-    gunicorn.stderr!.on('data', (c: Buffer) => (glog += c.toString()));
-    t.teardown(() => {
-      gunicorn.kill('SIGKILL');
-    });
-    await waitFor('gunicorn to listen', () => fs.existsSync(sock) || undefined, 20_000).catch((e) => {
-      throw new Error(`${e.message}: ${glog}`);
-    });
+    const { sock, log } = await startGunicorn(t, dir, path.join(repoRoot, 'test/fixtures/django'), 'proxysite.wsgi');
 
     const config = resolveConfig({
       file: { port: 0, upstream: `unix:${sock}`, static: [{ prefix: '/static/', root: 'static' }, { prefix: '/protected/', root: 'prot', internal: true }] },
@@ -58,7 +44,7 @@ if (!fs.existsSync(GUNICORN) || !fs.existsSync(DJANGO)) {
 
     // a page, with the CSRF cookie Django sets
     const page = await request(url, { path: '/app/page', headers: { Host: 'shop.example' } });
-    t.equal(page.status, 200, glog);
+    t.equal(page.status, 200, log());
     t.match(page.headers['content-type'], /text\/html/);
     const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(page.body.toString())?.[1];
     t.ok(token, 'the page carries a CSRF token');
@@ -95,6 +81,21 @@ if (!fs.existsSync(GUNICORN) || !fs.existsSync(DJANGO)) {
     // what Django sees of the client
     const who = JSON.parse((await request(url, { path: '/app/whoami?q=1', headers: { Host: 'shop.example:8443' } })).body.toString());
     t.same(who, { host: 'shop.example:8443', forwarded_for: '127.0.0.1', forwarded_proto: 'http', forwarded_host: 'shop.example:8443', query: { q: '1' } });
+
+    // spoofed forwarding headers: an underscored X_Forwarded_Proto would be merged by gunicorn
+    // 20.1 into HTTP_X_FORWARDED_PROTO ("https,http"), which Django >= 4.1 reads as https
+    const plainHttp = { is_secure: false, scheme: 'http', forwarded_proto: 'http', first_proto_is_https: false, forwarded_for: '127.0.0.1', spoofed: {} };
+    const spoofs: [string, string[]][] = [
+      ['underscored names', ['X_Forwarded_Proto', 'https', 'X_Forwarded_For', '10.6.6.6', 'X_Real_IP', '10.6.6.6']],
+      ['other forwarding headers', ['Forwarded', 'for=10.6.6.6;proto=https', 'X-Real-IP', '10.6.6.6', 'X-Forwarded-Port', '443', 'X-Forwarded-Prefix', '/admin', 'Front-End-Https', 'on', 'X-Forwarded-Scheme', 'https']],
+      // gunicorn trusts these from 127.0.0.1 by default (secure_scheme_headers)
+      ['scheme headers gunicorn reads', ['X-Forwarded-Ssl', 'on', 'X-Forwarded-Protocol', 'ssl']],
+    ];
+    for (const [what, headers] of spoofs) {
+      const r = await request(url, { path: '/app/secure', headers: ['Host', 'shop.example', ...headers] });
+      t.equal(r.status, 200, r.status === 200 ? what : `${what}: ${r.body.toString()}`);
+      t.same(r.status === 200 ? JSON.parse(r.body.toString()) : r.body.toString(), plainHttp, `${what}: Django sees a plain-http client and none of the spoofed headers`);
+    }
 
     // X-Accel-Redirect: Django checks the cookie, assetd sends the protected file
     const denied = await request(url, { path: '/app/invoice/42' });
