@@ -59,8 +59,9 @@ t.test('every type the type table knows: nothing that can hold markup or script 
   const { default: other } = await import('mime/types/other.js');
   const produced = new Set<string>(['application/octet-stream']);
   let inline = 0;
-  for (const exts of [...Object.values(standard), ...Object.values(other)]) {
-    for (const ext of exts as string[]) {
+  const tables = [standard, other] as Record<string, string[]>[];
+  for (const exts of tables.flatMap((table) => Object.values(table))) {
+    for (const ext of exts) {
       const name = 'upload.' + ext.replace(/^\*/, '');
       const h = mediaHeaders(mount, name, st);
       const b = baseType(h.contentType);

@@ -3,7 +3,7 @@
  * `settings.txt -> .env` or `gitdir -> .git` would otherwise serve a hidden file.
  * Checked in the startup index and over HTTP through the real CLI.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveConfig, type StaticMount } from '../src/config.js';
@@ -18,7 +18,7 @@ function mount(root: string, extra: Record<string, unknown> = {}): StaticMount {
 }
 
 /** A root with hidden files, links that lead to them, and links that are fine. */
-function tree(t: Tap): { dir: string; root: string } {
+function tree(t: Test): { dir: string; root: string } {
   const dir = fs.realpathSync(tempDir(t));
   const root = path.join(dir, 'root');
   write(path.join(root, '.env'), 'SECRET=DOTENV');
@@ -43,7 +43,6 @@ function tree(t: Tap): { dir: string; root: string } {
   link(path.join(dir, '.venv/lib/pkg/static/pkg'), 'pkg'); // outside, under a hidden folder (collectstatic --link into a .venv)
   return { dir, root };
 }
-type Tap = typeof t;
 
 const HIDDEN = ['settings.txt', 'env-abs.txt', 'gitdir/config', 'gitdir/refs/heads/main', 'gitconfig.txt', 'css/refs/heads/main', 'css/private/key.css'];
 
