@@ -8,6 +8,7 @@ import { UserError } from './errors.js';
 import { MANIFEST_FORMATS, type ManifestFormat } from './manifest/types.js';
 import { parseUpstream } from './upstream-target.js';
 import { Secret } from './sign.js';
+import { INERT_TYPES } from './media-types.js';
 
 export interface StaticMount {
   /** URL prefix, starting and ending with '/'. */
@@ -46,9 +47,9 @@ export interface MediaMount {
   /** Absolute directory. */
   root: string;
   cacheControl: string;
-  /** Types a browser would run in our origin: sent as attachment with CSP sandbox. */
-  activeTypes: string[];
-  /** Active types this mount still serves inline (no attachment, no sandbox). */
+  /** Types known not to run script: shown inline (in the CSP sandbox); any other type is an attachment. */
+  inertTypes: string[];
+  /** Types this mount serves as they are: inline, no sandbox (uploads it sanitises). */
   inlineTypes: string[];
   /** Reachable only through X-Accel-Redirect from the upstream. */
   internal: boolean;
@@ -158,24 +159,6 @@ export const MOUNT_FIELDS: Record<string, Field> = {
   compressMissing: { kind: 'bool', default: false, doc: 'At startup, compress in memory (brotli and gzip) the compressible files that have no precompressed variant, within memoryThreshold and memoryLimit.' },
 };
 
-/** Media types that run script when a browser opens them in our origin. */
-export const ACTIVE_TYPES = [
-  'text/html',
-  'application/xhtml+xml',
-  'image/svg+xml',
-  'text/xml',
-  'application/xml',
-  'text/xsl',
-  'application/xslt+xml',
-  'application/rss+xml',
-  'application/atom+xml',
-  'text/javascript',
-  'application/javascript',
-  'application/x-javascript',
-  'application/ecmascript',
-  'text/ecmascript',
-];
-
 export const MEDIA_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
 export const SIGNED_CACHE_CONTROL = 'private, max-age=0, must-revalidate';
 /** Shortest signing key accepted, in bytes. */
@@ -185,8 +168,8 @@ export const MEDIA_FIELDS: Record<string, Field> = {
   prefix: { kind: 'prefix', default: '/media/', doc: 'URL prefix of the media mount.' },
   root: { kind: 'string', default: null, doc: 'Upload folder (relative to the config file); read per request, never indexed.' },
   cacheControl: { kind: 'nullable-string', default: null, doc: `Cache-Control; null means "${MEDIA_CACHE_CONTROL}" ("${SIGNED_CACHE_CONTROL}" on signed mounts).` },
-  activeTypes: { kind: 'type-list', default: ACTIVE_TYPES, doc: 'Types a browser would run in our origin: sent with Content-Disposition: attachment and Content-Security-Policy: sandbox.' },
-  inlineTypes: { kind: 'type-list', default: [], doc: 'Active types this mount still serves inline (only for uploads you sanitise).' },
+  inertTypes: { kind: 'type-list', default: INERT_TYPES, doc: "Types known not to run script, shown inline (still with Content-Security-Policy: sandbox); any other type is sent with Content-Disposition: attachment." },
+  inlineTypes: { kind: 'type-list', default: [], doc: 'Types served as they are: inline and without the sandbox, so they run in your origin (only for uploads you sanitise).' },
   internal: { kind: 'bool', default: false, doc: 'Answer 404 to direct requests; served only through X-Accel-Redirect.' },
   signed: { kind: 'signed', default: null, doc: 'Require signed links: {"secretFile": path} or {"secretEnv": "ASSETD_..."}; null for none.' },
 };
@@ -399,6 +382,9 @@ export function resolveConfig(src: ConfigSources): Config {
         if (!Array.isArray(v)) throw new UserError(`${fileName}: media: expected a list of mounts`);
         v.forEach((m, i) => {
           const mount = defaults(MEDIA_FIELDS);
+          if (m && typeof m === 'object' && 'activeTypes' in m) {
+            throw new UserError(`${fileName}: media[${i}].activeTypes was removed: types are now inline only when listed in inertTypes (an allow-list) and any other type is an attachment; delete the key`);
+          }
           applyObject(mount, MEDIA_FIELDS, m, `${fileName}: media[${i}]`);
           media.push(mount);
           mediaBase.push(src.fileDir ?? cwd);
@@ -501,7 +487,7 @@ function resolveMedia(m: Record<string, unknown>, i: number, base: string, src: 
     prefix: m.prefix as string,
     root: path.resolve(base, m.root),
     cacheControl,
-    activeTypes: m.activeTypes as string[],
+    inertTypes: m.inertTypes as string[],
     inlineTypes: m.inlineTypes as string[],
     internal: m.internal as boolean,
     signed,

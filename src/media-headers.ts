@@ -1,13 +1,16 @@
 /**
  * Response headers for a media file: what an upload may and may not do in a browser.
  * Pure: given the mount's policy, the file name and its stat, returns the header blocks.
- * Every answer carries `X-Content-Type-Options: nosniff`; a type the browser would run in
- * our origin (HTML, SVG, XML, JavaScript...) is an attachment in a CSP sandbox unless the
- * mount lists it in inlineTypes.
+ * Every answer carries `X-Content-Type-Options: nosniff` and, unless the mount lists the
+ * type in inlineTypes, a CSP sandbox; a type not known to be inert (see media-types.ts) is
+ * also an attachment.
  */
 import type { MediaMount } from './config.js';
 import { contentType } from './content-type.js';
 import { contentDisposition } from './disposition.js';
+import { mediaPolicy } from './media-types.js';
+
+export { baseType } from './media-types.js';
 
 export interface MediaStat {
   size: number;
@@ -17,8 +20,10 @@ export interface MediaStat {
 
 export interface MediaHeaders {
   contentType: string;
-  /** True when the type is active and not allowed inline: served as a sandboxed attachment. */
+  /** True when the type is not inert and not allowed inline: served as an attachment. */
   attachment: boolean;
+  /** The Content-Security-Policy sent, or null (a type in inlineTypes). */
+  csp: string | null;
   etag: string;
   /** Last-Modified in whole seconds, and as sent. */
   lastModified: number;
@@ -29,18 +34,6 @@ export interface MediaHeaders {
   h206: string[];
 }
 
-/** The media type without parameters, lower-cased. */
-export function baseType(type: string): string {
-  const semi = type.indexOf(';');
-  return (semi === -1 ? type : type.slice(0, semi)).trim().toLowerCase();
-}
-
-/** Would this type be served as a sandboxed attachment on this mount? */
-export function isAttachment(mount: Pick<MediaMount, 'activeTypes' | 'inlineTypes'>, type: string): boolean {
-  const b = baseType(type);
-  return mount.activeTypes.includes(b) && !mount.inlineTypes.includes(b);
-}
-
 /**
  * A strong ETag from inode, modification time (ms) and size: an upload replaced under the
  * same name (a new inode, or a new mtime) gets a new tag even within the same second.
@@ -49,19 +42,21 @@ export function mediaEtag(st: MediaStat): string {
   return `"${st.ino.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}-${st.size.toString(16)}"`;
 }
 
-export function mediaHeaders(mount: Pick<MediaMount, 'activeTypes' | 'inlineTypes' | 'cacheControl' | 'signed'>, name: string, st: MediaStat): MediaHeaders {
+export function mediaHeaders(mount: Pick<MediaMount, 'inertTypes' | 'inlineTypes' | 'cacheControl' | 'signed'>, name: string, st: MediaStat): MediaHeaders {
   const type = contentType(name);
-  const attachment = isAttachment(mount, type);
+  const { attachment, csp } = mediaPolicy(mount, type);
   const etag = mediaEtag(st);
   const lastModified = Math.floor(st.mtimeMs / 1000);
   const lastModifiedHttp = new Date(lastModified * 1000).toUTCString();
   const common = ['ETag', etag, 'Last-Modified', lastModifiedHttp, 'Cache-Control', mount.cacheControl, 'X-Content-Type-Options', 'nosniff'];
-  if (attachment) common.push('Content-Disposition', contentDisposition('attachment', name), 'Content-Security-Policy', 'sandbox');
+  if (attachment) common.push('Content-Disposition', contentDisposition('attachment', name));
+  if (csp !== null) common.push('Content-Security-Policy', csp);
   // a signed URL is a credential: never hand it on in a Referer
   if (mount.signed) common.push('Referrer-Policy', 'no-referrer');
   return {
     contentType: type,
     attachment,
+    csp,
     etag,
     lastModified,
     lastModifiedHttp,

@@ -1,13 +1,15 @@
 /**
  * Media mounts: user uploads, served as untrusted files. Nothing is indexed; every request
- * resolves its path and opens the file, asynchronously. The file that is opened must be,
- * by real path, a regular file inside the mount's real root with no hidden segment, and the
- * same inode as the one at that real path: a symlink planted in the upload folder, or a
- * path swapped between the check and the open, can never serve a file from outside.
- * The bytes then stream from that open descriptor, so memory stays flat whatever the size.
+ * resolves its path and opens the file, asynchronously. The path is checked before anything
+ * is opened: its real path must lie inside the mount's real root with no hidden segment and
+ * name a regular file, so a symlink planted in the upload folder never makes the server open
+ * a file, FIFO or device elsewhere. That real path is then opened without following a final
+ * symlink, and the open descriptor must be the very file checked (device and inode): a path
+ * swapped between the check and the open is never served. The bytes then stream from that
+ * descriptor, so memory stays flat whatever the size.
  */
 import fs from 'node:fs/promises';
-import fsSync, { constants as FS } from 'node:fs';
+import { constants as FS, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -22,11 +24,30 @@ import { canned, METHOD_NOT_ALLOWED, NOT_FOUND, PRECONDITION_FAILED, SERVER_ERRO
 import { verify } from './sign.js';
 import { withOverrides, type HeaderOverrides } from './static.js';
 
-/** A media mount ready to serve: its config and the real path of its root. */
+/** The file system calls a media request makes (tests replace them to inject EMFILE, EIO...). */
+export interface MediaFs {
+  realpath(p: string): Promise<string>;
+  lstat(p: string): Promise<Stats>;
+  open(p: string, flags: number): Promise<FileHandle>;
+}
+
+export const NODE_MEDIA_FS: MediaFs = {
+  realpath: (p) => fs.realpath(p),
+  lstat: (p) => fs.lstat(p),
+  open: (p, flags) => fs.open(p, flags),
+};
+
+/** A media mount ready to serve: its config, the real path of its root, and the calls it uses. */
 export interface MediaRuntime {
   config: MediaMount;
   prefix: string;
   realRoot: string;
+  io: MediaFs;
+}
+
+/** A media file that exists but cannot be read (EACCES, EMFILE, EIO...): the server's fault, answered 500. */
+export class MediaError extends Error {
+  override name = 'MediaError';
 }
 
 /** A media file found and opened for one request. Serve it or release it. */
@@ -45,8 +66,13 @@ export interface ResolvedMedia {
 export const FORBIDDEN = canned(403, 'Forbidden', ['Cache-Control', 'no-store']);
 const RANGE_NOT_SATISFIABLE_TEXT = Buffer.from('Range Not Satisfiable\n');
 const HIGH_WATER_MARK = 128 * 1024;
-/** O_NONBLOCK: opening a FIFO planted in the folder returns at once instead of hanging a thread. */
-const OPEN_FLAGS = FS.O_RDONLY | (FS.O_NONBLOCK ?? 0);
+/**
+ * O_NOFOLLOW: a final component swapped for a symlink after the check fails (ELOOP) instead of
+ * being followed; O_NONBLOCK: should a FIFO be swapped in all the same, the open returns at once.
+ */
+const OPEN_FLAGS = FS.O_RDONLY | (FS.O_NOFOLLOW ?? 0) | (FS.O_NONBLOCK ?? 0);
+/** Errors that mean nothing servable is there: answered 404. Any other error is a 500. */
+const NOT_THERE = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
 
 /**
  * Check the media roots at startup: each exists and is a folder, and by real path none
@@ -64,7 +90,7 @@ export async function prepareMedia(config: Config): Promise<MediaRuntime[]> {
       const code = (e as NodeJS.ErrnoException).code;
       throw new UserError(`media[${i}].root ${m.root} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`);
     }
-    out.push({ config: m, prefix: m.prefix, realRoot });
+    out.push({ config: m, prefix: m.prefix, realRoot, io: NODE_MEDIA_FS });
   }
   const staticReal: string[] = [];
   for (const s of config.static) staticReal.push(await fs.realpath(s.root).catch(() => s.root));
@@ -83,60 +109,66 @@ function plainRelative(rel: string): boolean {
   return !hasHiddenSegment(rel);
 }
 
-/** Linux names the file behind every open descriptor in /proc/self/fd. */
-const PROC_FD = fsSync.existsSync('/proc/self/fd');
+/** The real path and stat of a servable file at `abs`, checked without opening anything; null when there is none. */
+async function check(mount: MediaRuntime, abs: string): Promise<{ real: string; st: Stats } | null> {
+  const root = mount.realRoot;
+  const real = await mount.io.realpath(abs);
+  if (!isInside(real, root) || hasHiddenSegment(real.slice(root.length + (root.endsWith('/') ? 0 : 1)))) return null;
+  const st = await mount.io.lstat(real);
+  return st.isFile() ? { real, st } : null;
+}
 
-/**
- * The real path of the file that was opened. On Linux the kernel says it in one call, for
- * the open descriptor itself, so no path can be swapped between the check and the open.
- * Elsewhere: realpath of the name, then a stat proving the file there is the one opened.
- * Null when they differ.
- */
-async function realPathOf(handle: FileHandle, abs: string, opened: { ino: number; dev: number }): Promise<string | null> {
-  if (PROC_FD) {
-    const link = await fs.readlink(`/proc/self/fd/${handle.fd}`);
-    // a file removed after it was opened reads as "... (deleted)"; it is still the file opened
-    return link.endsWith(' (deleted)') ? link.slice(0, -' (deleted)'.length) : link;
-  }
-  const real = await fs.realpath(abs);
-  const atReal = await fs.stat(real);
-  return atReal.ino === opened.ino && atReal.dev === opened.dev ? real : null;
+function failure(what: string, file: string, e: unknown): MediaError | null {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code !== undefined && NOT_THERE.has(code)) return null;
+  return new MediaError(`${file}: cannot ${what} (${code ?? (e as Error).message})`);
 }
 
 /**
  * Find and open the file for a URL path under the mount's prefix (decoded and normalised,
  * as `requestPath` gives it). Null when there is nothing servable there: missing, a
  * folder (no listings), hidden, not a regular file, or outside the root by real path.
- * The caller must pass a non-null result to `serveMediaFile` or `releaseMedia`.
+ * Throws a MediaError when the file is there but cannot be checked or opened (EACCES,
+ * EMFILE, EIO...). The caller must pass a non-null result to `serveMediaFile` or `releaseMedia`.
  */
 export async function resolveMedia(mount: MediaRuntime, urlPath: string): Promise<ResolvedMedia | null> {
   if (!urlPath.startsWith(mount.prefix)) return null;
   const rel = urlPath.slice(mount.prefix.length);
   if (!plainRelative(rel)) return null;
   const abs = path.join(mount.realRoot, rel);
-  let handle: FileHandle;
-  try {
-    handle = await fs.open(abs, OPEN_FLAGS);
-  } catch {
-    return null;
-  }
-  const refuse = async (): Promise<null> => {
+  // Twice at most: an upload replaced by rename between the check and the open is checked again.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let checked: { real: string; st: Stats } | null;
+    try {
+      checked = await check(mount, abs);
+    } catch (e) {
+      const err = failure('check', abs, e);
+      if (err) throw err;
+      return null;
+    }
+    if (checked === null) return null;
+    let handle: FileHandle;
+    try {
+      handle = await mount.io.open(checked.real, OPEN_FLAGS);
+    } catch (e) {
+      const err = failure('open', checked.real, e);
+      if (err) throw err;
+      return null;
+    }
+    let st: Stats;
+    try {
+      st = await handle.stat();
+    } catch (e) {
+      await handle.close().catch(() => {});
+      throw failure('check', checked.real, e) ?? new MediaError(`${checked.real}: cannot check`);
+    }
+    if (st.isFile() && st.ino === checked.st.ino && st.dev === checked.st.dev) {
+      const name = path.basename(rel);
+      return { mount, urlPath, file: checked.real, name, handle, headers: mediaHeaders(mount.config, name, st), size: st.size };
+    }
     await handle.close().catch(() => {});
-    return null;
-  };
-  try {
-    const st = await handle.stat();
-    if (!st.isFile()) return await refuse();
-    const real = await realPathOf(handle, abs, st);
-    const root = mount.realRoot;
-    if (real === null || !isInside(real, root) || hasHiddenSegment(real.slice(root.length + (root.endsWith('/') ? 0 : 1)))) return await refuse();
-    const name = path.basename(rel);
-    return { mount, urlPath, file: real, name, handle, headers: mediaHeaders(mount.config, name, st), size: st.size };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') logError(`${abs}: cannot check (${code ?? (e as Error).message})`);
-    return await refuse();
   }
+  return null;
 }
 
 /** Close a resolved file that will not be served. */
@@ -247,7 +279,7 @@ export async function handleMedia(req: IncomingMessage, res: ServerResponse, mou
   try {
     r = await resolveMedia(mount, urlPath);
   } catch (e) {
-    logError(`${urlPath}: ${(e as Error).message}`);
+    logError(`${req.method} ${urlPath}: ${(e as Error).message}; answered 500`);
     if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
     return 500;
   }

@@ -1,6 +1,7 @@
 /**
  * Walk a root once: every regular file below it, with its stat, following symlinks
- * only where allowed. Dotfiles and dot-directories are skipped. A symlink loop or a
+ * only where allowed. Dotfiles and dot-directories are skipped, and so is a symlink
+ * whose target is one (`settings.txt -> .env`, `gitdir -> .git`). A symlink loop or a
  * broken link is counted and skipped, never followed forever.
  *
  * The walk uses synchronous calls on purpose: at startup nothing else is waiting, and
@@ -10,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from './errors.js';
-import { isHidden } from './paths.js';
+import { hasHiddenSegment, isHidden } from './paths.js';
 
 export interface ScannedFile {
   /** Path relative to the root, '/'-separated. */
@@ -23,7 +24,7 @@ export interface ScannedFile {
 
 export interface ScanResult {
   files: ScannedFile[];
-  /** Symlinks not followed: target outside the root (without followSymlinks), broken, or a loop. */
+  /** Symlinks not followed: target outside the root (without followSymlinks), hidden, broken, or a loop. */
   symlinksSkipped: number;
   /** Entries that could not be read (permissions), skipped. */
   unreadable: number;
@@ -35,6 +36,17 @@ export interface ScanOptions {
 
 function inside(root: string, p: string): boolean {
   return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/**
+ * Does a symlink's real target expose a hidden name? Inside the root: any segment of its
+ * path below the root (`.env`, `.git/config`). Outside it (followSymlinks): its own name
+ * only, since the folders above an outside target are not ours to judge (virtualenvs
+ * commonly live in `.venv`); what is inside a followed folder gets the name rule as it is walked.
+ */
+export function hiddenTarget(realRoot: string, target: string): boolean {
+  if (inside(realRoot, target)) return hasHiddenSegment(path.relative(realRoot, target));
+  return isHidden(path.basename(target));
 }
 
 /** The real path of a root that must be a readable directory; a UserError otherwise. */
@@ -78,7 +90,7 @@ export function scanRootSync(root: string, opts: ScanOptions): ScanResult {
           result.symlinksSkipped++; // broken, or a loop the OS refused (ELOOP)
           continue;
         }
-        if (!opts.followSymlinks && !inside(realRoot, target)) {
+        if ((!opts.followSymlinks && !inside(realRoot, target)) || hiddenTarget(realRoot, target)) {
           result.symlinksSkipped++;
           continue;
         }

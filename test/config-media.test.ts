@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
-import { ACTIVE_TYPES, checkMediaRoots, isWithin, MEDIA_CACHE_CONTROL, resolveConfig, SIGNED_CACHE_CONTROL, type ConfigSources } from '../src/config.js';
+import { checkMediaRoots, isWithin, MEDIA_CACHE_CONTROL, resolveConfig, SIGNED_CACHE_CONTROL, type ConfigSources } from '../src/config.js';
 import { UserError } from '../src/errors.js';
+import { INERT_TYPES } from '../src/media-types.js';
 
 const KEY = 'k'.repeat(40);
 
@@ -22,7 +23,7 @@ function throwsUser(t: Test, fn: () => unknown, re: RegExp, msg?: string) {
 t.test('media from flags and environment', async (t) => {
   const c = cfg({ flags: { root: 'static', 'media-root': 'uploads' } });
   t.same(c.media.map((m) => [m.prefix, m.root, m.cacheControl, m.internal, m.signed]), [['/media/', '/srv/app/uploads', MEDIA_CACHE_CONTROL, false, null]]);
-  t.same(c.media[0].activeTypes, ACTIVE_TYPES);
+  t.same(c.media[0].inertTypes, INERT_TYPES);
   t.same(c.media[0].inlineTypes, []);
   const e = cfg({ env: { ASSETD_ROOT: 's', ASSETD_MEDIA_ROOT: '/data/up', ASSETD_MEDIA_PREFIX: '/uploads' } });
   t.same([e.media[0].prefix, e.media[0].root], ['/uploads/', '/data/up']);
@@ -37,7 +38,7 @@ t.test('media list in the config file', async (t) => {
       media: [
         { '//': 'public uploads', prefix: '/media/', root: 'media', inlineTypes: ['Image/SVG+xml'], cacheControl: 'public, max-age=60' },
         { prefix: '/private/', root: '/data/private', signed: { secretEnv: 'ASSETD_MEDIA_KEY' } },
-        { prefix: '/protected/', root: '/data/protected', internal: true, activeTypes: ['text/html'] },
+        { prefix: '/protected/', root: '/data/protected', internal: true, inertTypes: ['Image/PNG', 'application/pdf'] },
       ],
     },
     env: { ASSETD_MEDIA_KEY: KEY },
@@ -50,7 +51,7 @@ t.test('media list in the config file', async (t) => {
   t.equal(c.media[1].signed?.secret.length, 40);
   t.notMatch(JSON.stringify(c), /kkkk/, 'the key never serialises');
   t.equal(c.media[2].internal, true);
-  t.same(c.media[2].activeTypes, ['text/html']);
+  t.same(c.media[2].inertTypes, ['image/png', 'application/pdf']);
 });
 
 t.test('signing key from a file, relative to the config file, trailing newline dropped', async (t) => {
@@ -85,12 +86,20 @@ t.test('bad signing configurations are one-line errors that never show the key',
 
 t.test('media keys are validated', async (t) => {
   throwsUser(t, () => cfg({ file: { media: [{ prefix: '/m/' }] } }), /^media\[0\]\.root: missing/);
-  throwsUser(t, () => cfg({ file: { media: [{ root: 'm', activeTypes: 'text/html' }] } }), /media\[0\]\.activeTypes: expected a list of media types/);
-  throwsUser(t, () => cfg({ file: { media: [{ root: 'm', activeTypes: ['html'] }] } }), /expected a list of media types/);
+  throwsUser(t, () => cfg({ file: { media: [{ root: 'm', inertTypes: 'image/png' }] } }), /media\[0\]\.inertTypes: expected a list of media types/);
+  throwsUser(t, () => cfg({ file: { media: [{ root: 'm', inertTypes: ['png'] }] } }), /expected a list of media types/);
+  throwsUser(t, () => cfg({ file: { media: [{ root: 'm', inlineTypes: ['svg'] }] } }), /media\[0\]\.inlineTypes: expected a list of media types/);
   throwsUser(t, () => cfg({ file: { media: [{ root: 'm', inline: true }] } }), /media\[0\]: unknown key "inline"/);
   throwsUser(t, () => cfg({ file: { media: [{ root: 'm', cacheControl: 'a\r\nb' }] } }), /cacheControl: may not contain a line break/);
   throwsUser(t, () => cfg({ file: { media: { root: 'm' } } }), /media: expected a list of mounts/);
   throwsUser(t, () => cfg({ flags: { 'media-root': 'm', 'media-prefix': 'media' } }), /--media-prefix: expected a URL path/);
+});
+
+t.test('a config that still has activeTypes gets one line saying what replaced it', async (t) => {
+  for (const activeTypes of [['text/html'], []]) {
+    throwsUser(t, () => cfg({ file: { media: [{ root: 'm', activeTypes }] } }), /^assetd\.json: media\[0\]\.activeTypes was removed: types are now inline only when listed in inertTypes \(an allow-list\) and any other type is an attachment; delete the key$/);
+  }
+  throwsUser(t, () => cfg({ file: { media: [{ root: 'a', prefix: '/a/' }, { root: 'b', prefix: '/b/', activeTypes: [] }] } }), /media\[1\]\.activeTypes was removed/);
 });
 
 t.test('a media prefix may not overlap a static prefix or another media prefix', async (t) => {
@@ -131,6 +140,6 @@ t.test('config.example.json documents every media key with its default', async (
     if (k !== 'root') t.same(m[k], f.default, `${k} shows its default`);
   }
   const c = cfg({ file: example, fileDir: '/srv/app' });
-  t.same(c.media[0].activeTypes, ACTIVE_TYPES);
+  t.same(c.media[0].inertTypes, INERT_TYPES);
   t.equal(c.media[0].cacheControl, MEDIA_CACHE_CONTROL);
 });

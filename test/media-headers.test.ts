@@ -1,9 +1,9 @@
 import t from 'tap';
-import { ACTIVE_TYPES } from '../src/config.js';
-import { baseType, isAttachment, mediaEtag, mediaHeaders } from '../src/media-headers.js';
+import { baseType, mediaEtag, mediaHeaders } from '../src/media-headers.js';
+import { INERT_TYPES, mediaPolicy } from '../src/media-types.js';
 import { Secret } from '../src/sign.js';
 
-const mount = { activeTypes: ACTIVE_TYPES, inlineTypes: [] as string[], cacheControl: 'public, max-age=0, must-revalidate', signed: null };
+const mount = { inertTypes: INERT_TYPES, inlineTypes: [] as string[], cacheControl: 'public, max-age=0, must-revalidate', signed: null };
 const st = { size: 1234, mtimeMs: 1_700_000_000_123.7, ino: 4242 };
 
 function header(list: string[], name: string): string | undefined {
@@ -11,32 +11,86 @@ function header(list: string[], name: string): string | undefined {
   return undefined;
 }
 
-t.test('active types become sandboxed attachments', async (t) => {
-  for (const name of ['a.html', 'a.htm', 'a.xhtml', 'a.svg', 'a.xml', 'a.js', 'a.mjs', 'a.xsl']) {
+const SANDBOX = "sandbox; default-src 'none'";
+const PLAYER = "sandbox allow-same-origin; default-src 'none'; media-src 'self'";
+
+/** Names a browser would render as a document (markup, XML of any kind, script) or that we do not know: all attachments. */
+const ATTACHMENTS = [
+  'a.html', 'a.htm', 'a.shtml', 'a.xht', 'a.xhtml', 'a.xhtm', 'a.xml', 'a.xsl', 'a.xslt', 'a.xsd', 'a.rdf', 'a.rss', 'a.atom', 'a.owl',
+  'a.mathml', 'a.mml', 'a.svg', 'a.svgz', 'a.xul', 'a.smil', 'a.kml', 'a.gpx', 'a.wsdl', 'a.xlf', 'a.rng', 'a.dtd', 'a.mpd',
+  'a.js', 'a.mjs', 'a.cjs', 'a.jsx', 'a.wasm', 'a.vtt', 'a.appcache', 'a.manifest', 'a.webmanifest', 'a.jsonld', 'a.css', 'a.md',
+  'a.htc', 'a.mht', 'a.mhtml', 'a.wml', 'a.wmls', 'a.php', 'a.sh', 'a.swf', 'a.jar', 'a.xpi', 'a.crx', 'a.ics', 'a.vcf', 'a.rtf',
+  'a.ps', 'a.eps', 'a.tsv', 'a.zip', 'a.docx', 'a.epub', 'a.eot', 'a.srt', 'a.m3u8',
+];
+/** Known inert: shown inline, in the sandbox (audio and video with the player's policy). */
+const INLINE: [string, string][] = [
+  ['a.png', 'image/png'], ['a.jpg', 'image/jpeg'], ['a.jpeg', 'image/jpeg'], ['a.gif', 'image/gif'], ['a.webp', 'image/webp'],
+  ['a.avif', 'image/avif'], ['a.apng', 'image/apng'], ['a.bmp', 'image/bmp'], ['a.ico', 'image/vnd.microsoft.icon'],
+  ['a.tif', 'image/tiff'], ['a.heic', 'image/heic'], ['a.jxl', 'image/jxl'],
+  ['a.mp3', 'audio/mpeg'], ['a.m4a', 'audio/mp4'], ['a.aac', 'audio/aac'], ['a.ogg', 'audio/ogg'], ['a.opus', 'audio/ogg'],
+  ['a.wav', 'audio/wav'], ['a.weba', 'audio/webm'], ['a.flac', 'audio/x-flac'],
+  ['a.mp4', 'video/mp4'], ['a.webm', 'video/webm'], ['a.ogv', 'video/ogg'], ['a.mov', 'video/quicktime'], ['a.m4v', 'video/x-m4v'],
+  ['a.pdf', 'application/pdf'], ['a.txt', 'text/plain; charset=utf-8'], ['a.log', 'text/plain; charset=utf-8'],
+  ['a.csv', 'text/csv; charset=utf-8'], ['a.json', 'application/json; charset=utf-8'], ['a.map', 'application/json; charset=utf-8'],
+  ['a.woff', 'font/woff'], ['a.woff2', 'font/woff2'], ['a.ttf', 'font/ttf'], ['a.otf', 'font/otf'], ['a.ttc', 'font/collection'],
+  ['a.bin', 'application/octet-stream'], ['a.foo', 'application/octet-stream'], ['noext', 'application/octet-stream'],
+];
+
+t.test('the allow-list: only known inert types are inline; every answer is sandboxed', async (t) => {
+  for (const name of ATTACHMENTS) {
     const h = mediaHeaders(mount, name, st);
-    t.ok(h.attachment, `${name} is an attachment`);
-    t.equal(header(h.h200, 'Content-Security-Policy'), 'sandbox', name);
+    t.ok(h.attachment, `${name} (${h.contentType}) is an attachment`);
     t.equal(header(h.h200, 'Content-Disposition'), `attachment; filename="${name}"; filename*=UTF-8''${name}`, name);
-    t.equal(header(h.h206, 'Content-Security-Policy'), 'sandbox', `${name} (206)`);
+    for (const block of [h.h200, h.h206, h.h304]) t.equal(header(block, 'Content-Security-Policy'), SANDBOX, `${name}: sandboxed`);
   }
-});
-
-t.test('passive types are inline, always nosniff', async (t) => {
-  for (const name of ['a.png', 'a.jpg', 'a.pdf', 'a.txt', 'a.css', 'a.mp4', 'noext', 'a.unknownext']) {
+  for (const [name, type] of INLINE) {
     const h = mediaHeaders(mount, name, st);
-    t.notOk(h.attachment, name);
+    t.equal(h.contentType, type, `${name} is ${type}`);
+    t.notOk(h.attachment, `${name} is inline`);
     t.equal(header(h.h200, 'Content-Disposition'), undefined, name);
+    const csp = /^(audio|video)\//.test(type) ? PLAYER : SANDBOX;
+    for (const block of [h.h200, h.h206, h.h304]) t.equal(header(block, 'Content-Security-Policy'), csp, `${name}: ${csp}`);
     t.equal(header(h.h200, 'X-Content-Type-Options'), 'nosniff', name);
-    t.equal(header(h.h304, 'X-Content-Type-Options'), 'nosniff', name);
   }
-  t.equal(mediaHeaders(mount, 'noext', st).contentType, 'application/octet-stream');
 });
 
-t.test('inlineTypes lets a mount serve an active type inline', async (t) => {
+t.test('every type the type table knows: nothing that can hold markup or script is inline', async (t) => {
+  const { default: standard } = await import('mime/types/standard.js');
+  const { default: other } = await import('mime/types/other.js');
+  const produced = new Set<string>(['application/octet-stream']);
+  let inline = 0;
+  const tables = [standard, other] as Record<string, string[]>[];
+  for (const exts of tables.flatMap((table) => Object.values(table))) {
+    for (const ext of exts) {
+      const name = 'upload.' + ext.replace(/^\*/, '');
+      const h = mediaHeaders(mount, name, st);
+      const b = baseType(h.contentType);
+      produced.add(b);
+      t.ok(header(h.h200, 'Content-Security-Policy'), `${name}: sandboxed`);
+      if (!h.attachment) {
+        inline++;
+        t.ok(INERT_TYPES.includes(b), `${name} (${b}) inline only because it is on the list`);
+      }
+      if (/html|xml|svg|javascript|ecmascript|xsl|mathml|x-component|rfc822/.test(b)) t.ok(h.attachment, `${name} (${b}) is an attachment`);
+    }
+  }
+  t.ok(inline > 40, `${inline} extensions inline`);
+  for (const type of INERT_TYPES) t.ok(produced.has(type), `${type} is a type some upload name gets`);
+});
+
+t.test('inertTypes and inlineTypes', async (t) => {
+  const strict = { ...mount, inertTypes: ['image/png'] };
+  t.ok(mediaHeaders(strict, 'a.pdf', st).attachment, 'a mount can shorten the list: PDFs become downloads');
+  t.notOk(mediaHeaders(strict, 'a.png', st).attachment);
   const m = { ...mount, inlineTypes: ['image/svg+xml'] };
-  t.notOk(mediaHeaders(m, 'logo.svg', st).attachment);
-  t.ok(mediaHeaders(m, 'page.html', st).attachment);
-  t.notOk(isAttachment({ activeTypes: [], inlineTypes: [] }, 'text/html; charset=utf-8'), 'an empty active list serves everything inline');
+  const svg = mediaHeaders(m, 'logo.svg', st);
+  t.notOk(svg.attachment, 'inlineTypes serves a type inline');
+  t.equal(header(svg.h200, 'Content-Security-Policy'), undefined, 'and as it is: no sandbox');
+  t.equal(svg.csp, null);
+  t.equal(header(svg.h200, 'X-Content-Type-Options'), 'nosniff', 'still never sniffed');
+  t.ok(mediaHeaders(m, 'page.html', st).attachment, 'other types keep the rule');
+  t.same(mediaPolicy({ inertTypes: [], inlineTypes: [] }, 'image/png'), { attachment: true, csp: SANDBOX }, 'an empty allow-list makes everything an attachment');
+  t.same(mediaPolicy({ inertTypes: ['text/plain'], inlineTypes: ['text/plain'] }, 'Text/Plain; charset=utf-8'), { attachment: false, csp: null }, 'inlineTypes wins; parameters and case ignored');
   t.equal(baseType('Text/HTML ; charset=utf-8'), 'text/html');
 });
 

@@ -178,7 +178,7 @@ t.test('attacks on the upload folder get nothing outside it', async (t) => {
   t.equal((await get(base, '/media/sub/inner.txt')).body, 'inner');
 });
 
-t.test('active uploads are sandboxed attachments; odd names are encoded', async (t) => {
+t.test('uploads of types not known to be inert are sandboxed attachments; odd names are encoded', async (t) => {
   const dir = makeSite(t);
   const files: Record<string, string> = {
     'xss.html': '<script>alert(document.cookie)</script>',
@@ -186,6 +186,9 @@ t.test('active uploads are sandboxed attachments; odd names are encoded', async 
     'page.xhtml': '<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>',
     'feed.xml': '<x/>',
     'app.js': 'alert(1)',
+    'evil.rdf': '<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>',
+    'evil.mathml': '<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>',
+    'evil.foo': '<script>alert(1)</script>',
     'my report (final).html': '<p>hi</p>',
     'résumé "quoted" ☃.svg': '<svg/>',
     'plain.txt': '<script>alert(1)</script>',
@@ -193,11 +196,11 @@ t.test('active uploads are sandboxed attachments; odd names are encoded', async 
   for (const [n, body] of Object.entries(files)) fs.writeFileSync(path.join(dir, 'media', n), body);
   fs.writeFileSync(path.join(dir, 'media', 'cr\r\nlf.html'), 'x');
   const { base } = await start(t, dir);
-  for (const n of ['xss.html', 'logo.svg', 'page.xhtml', 'feed.xml', 'app.js']) {
+  for (const n of ['xss.html', 'logo.svg', 'page.xhtml', 'feed.xml', 'app.js', 'evil.rdf', 'evil.mathml']) {
     const r = await get(base, '/media/' + n);
     t.equal(r.status, 200, n);
     t.equal(r.headers['content-disposition'], `attachment; filename="${n}"; filename*=UTF-8''${n}`, n);
-    t.equal(r.headers['content-security-policy'], 'sandbox', n);
+    t.equal(r.headers['content-security-policy'], "sandbox; default-src 'none'", n);
     t.equal(r.headers['x-content-type-options'], 'nosniff', n);
   }
   const spaced = await get(base, '/media/my%20report%20(final).html');
@@ -205,14 +208,18 @@ t.test('active uploads are sandboxed attachments; odd names are encoded', async 
   const odd = await get(base, '/media/' + encodeURIComponent('résumé "quoted" ☃.svg'));
   t.equal(odd.status, 200);
   t.equal(odd.headers['content-disposition'], `attachment; filename="r_sum_ _quoted_ _.svg"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22quoted%22%20%E2%98%83.svg`);
+  const foo = await get(base, '/media/evil.foo');
+  t.equal(foo.headers['content-type'], 'application/octet-stream', 'an unknown extension is octet-stream');
+  t.equal(foo.headers['content-security-policy'], "sandbox; default-src 'none'");
   const txt = await get(base, '/media/plain.txt');
   t.equal(txt.headers['content-disposition'], undefined, 'text/plain stays inline');
   t.equal(txt.headers['content-type'], 'text/plain; charset=utf-8');
   t.equal(txt.headers['x-content-type-options'], 'nosniff', 'and is never sniffed as HTML');
+  t.equal(txt.headers['content-security-policy'], "sandbox; default-src 'none'", 'and is sandboxed all the same');
   t.equal((await get(base, '/media/cr%0D%0Alf.html')).status, 400, 'a name with CR/LF cannot even be requested');
 });
 
-t.test('inlineTypes serves an active type inline', async (t) => {
+t.test('inlineTypes serves a type as it is', async (t) => {
   const dir = makeSite(t);
   fs.writeFileSync(path.join(dir, 'media/logo.svg'), '<svg/>');
   fs.writeFileSync(path.join(dir, 'media/x.html'), '<p/>');
@@ -221,7 +228,7 @@ t.test('inlineTypes serves an active type inline', async (t) => {
   t.equal(svg.headers['content-disposition'], undefined);
   t.equal(svg.headers['content-security-policy'], undefined);
   t.equal(svg.headers['x-content-type-options'], 'nosniff');
-  t.equal((await get(base, '/media/x.html')).headers['content-security-policy'], 'sandbox');
+  t.equal((await get(base, '/media/x.html')).headers['content-security-policy'], "sandbox; default-src 'none'");
 });
 
 t.test('signed links', async (t) => {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { spawnGroup } from './process-group.js';
+import { spawnGroup, waitForOutput } from './process-group.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -152,26 +152,7 @@ export async function launchChromium(t: Tap, opts: { timeoutMs?: number } = {}):
     ws?.terminate();
   });
 
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    const ms = opts.timeoutMs ?? 20_000;
-    const timer = setTimeout(() => reject(new Error(`Chromium did not start within ${ms} ms: ${err}`)), ms);
-    const look = () => {
-      const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    proc.stderr!.on('data', look);
-    proc.once('exit', (code, sig) => {
-      clearTimeout(timer);
-      reject(new Error(`Chromium exited (${code ?? sig}) before listening: ${err}`));
-    });
-    proc.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
+  const endpoint = await waitForOutput(proc, /DevTools listening on (ws:\/\/\S+)/, 'Chromium', opts.timeoutMs ?? 20_000, () => err);
 
   ws = new WebSocket(endpoint, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
   await new Promise<void>((resolve, reject) => {

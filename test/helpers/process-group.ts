@@ -37,3 +37,30 @@ export function spawnGroup(t: Tap, command: string, args: string[], opts: SpawnO
   });
   return proc;
 }
+
+/**
+ * The first match of `re` in what `proc` writes to the given streams (its group 1), e.g. the
+ * address a browser prints once it listens; rejects when the program exits first or `ms` pass.
+ */
+export function waitForOutput(proc: ChildProcess, re: RegExp, what: string, ms: number, output: () => string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${ms} ms: ${output()}`)), ms);
+    const look = () => {
+      const m = re.exec(output());
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    proc.stdout?.on('data', look);
+    proc.stderr?.on('data', look);
+    proc.once('exit', (code, sig) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code ?? sig}) before listening: ${output()}`));
+    });
+    proc.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * What a browser may do with an upload, by media type. Pure.
+ *
+ * An allow-list: only types known to be inert (no script, whatever bytes an uploader puts
+ * in them, since every media answer also carries `X-Content-Type-Options: nosniff`) are shown
+ * inline; every other type, known or not (HTML, SVG, any XML, JavaScript, `.foo`), is an
+ * attachment. Both carry a CSP sandbox with `default-src 'none'`. The one way out is a
+ * mount's `inlineTypes`: types the operator sanitises, served as they are.
+ */
+import type { MediaMount } from './config.js';
+
+/** The default `inertTypes`: images other than SVG, audio, video, PDF, plain text and CSV, JSON, fonts, octet-stream. */
+export const INERT_TYPES = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/apng',
+  'image/bmp',
+  'image/vnd.microsoft.icon',
+  'image/tiff',
+  'image/heic',
+  'image/heif',
+  'image/jxl',
+  'audio/mpeg',
+  'audio/mp4',
+  'audio/aac',
+  'audio/ogg',
+  'audio/wav',
+  'audio/webm',
+  'audio/x-flac',
+  'video/mp4',
+  'video/webm',
+  'video/ogg',
+  'video/quicktime',
+  'video/x-m4v',
+  'application/pdf',
+  'text/plain',
+  'text/csv',
+  'application/json',
+  'font/woff',
+  'font/woff2',
+  'font/ttf',
+  'font/otf',
+  'font/collection',
+  'application/octet-stream',
+];
+
+/** The policy on every media answer: an opaque origin where nothing runs and nothing loads. */
+export const SANDBOX_CSP = "sandbox; default-src 'none'";
+
+/**
+ * Audio and video shown inline: the browser's own player (Chromium) fetches the file again
+ * from the page it builds, which an opaque origin (CORS) or `default-src 'none'` would
+ * block. Scripts stay off (no `allow-scripts`); the page holds nothing but that player.
+ */
+export const PLAYER_CSP = "sandbox allow-same-origin; default-src 'none'; media-src 'self'";
+
+export interface MediaPolicy {
+  /** Sent with `Content-Disposition: attachment`. */
+  attachment: boolean;
+  /** The Content-Security-Policy value, or null for a type the mount lists in inlineTypes. */
+  csp: string | null;
+}
+
+/** The media type without parameters, lower-cased. */
+export function baseType(type: string): string {
+  const semi = type.indexOf(';');
+  return (semi === -1 ? type : type.slice(0, semi)).trim().toLowerCase();
+}
+
+/** How a mount serves a type: inlineTypes as is; inertTypes inline in the sandbox; anything else an attachment in the sandbox. */
+export function mediaPolicy(mount: Pick<MediaMount, 'inertTypes' | 'inlineTypes'>, type: string): MediaPolicy {
+  const b = baseType(type);
+  if (mount.inlineTypes.includes(b)) return { attachment: false, csp: null };
+  if (mount.inertTypes.includes(b)) return { attachment: false, csp: b.startsWith('audio/') || b.startsWith('video/') ? PLAYER_CSP : SANDBOX_CSP };
+  return { attachment: true, csp: SANDBOX_CSP };
+}
