@@ -1,6 +1,7 @@
 /**
  * What to request: the files a run measures, picked from a Django staticfiles.json manifest.
- * `pickFiles` is pure; `readManifestNames` and `localSizes` read the disk.
+ * `pickFiles` is pure; `readManifestNames` and `localSizes` read the disk; `mediaTree` writes
+ * the media folder of the media scenario.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -88,4 +89,26 @@ export function pickFiles(pairs, sizes) {
     page: hashed,
     sizes: Object.fromEntries(hashed.map((h) => [h, sizes.get(h)])),
   };
+}
+
+/**
+ * The media folder: `file` (--media-file) copied in under its own name, or a generated
+ * 150 KiB JPEG; readable by nginx (nobody).
+ */
+export function mediaTree(dir, file) {
+  const rel = file ? `uploads/${path.basename(file)}` : 'uploads/2024/photo.jpg';
+  const dest = path.join(dir, rel);
+  fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o755 });
+  if (file) {
+    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new BenchError(`--media-file: ${file} is not a file`);
+    fs.copyFileSync(file, dest);
+  } else {
+    const size = 150 * 1024;
+    const body = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) body[i] = (i * 2654435761) >>> 24;
+    fs.writeFileSync(dest, body);
+  }
+  fs.chmodSync(dest, 0o644);
+  for (let d = path.dirname(dest); d.startsWith(dir); d = path.dirname(d)) fs.chmodSync(d, 0o755);
+  return { root: dir, prefix: '/media/', file: rel, size: fs.statSync(dest).size };
 }

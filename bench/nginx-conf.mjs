@@ -1,10 +1,24 @@
 /**
  * The nginx configuration assetd is compared with: the same tree, the same Cache-Control rules
  * and headers, precompressed .br/.gz served by brotli_static/gzip_static, open_file_cache,
- * no access log, as many workers as assetd. Pure: options in, nginx.conf text out.
+ * no access log (or one to a file, buffered as assetd buffers its own), as many workers as
+ * assetd; a media location with assetd's media headers; a proxy to the app with the headers
+ * assetd forwards. Pure: options in, nginx.conf text out.
  */
 
 export const BROTLI_MODULE = '/usr/lib/nginx/modules/ngx_http_brotli_static_module.so';
+
+/** assetd's Cache-Control for media mounts that are not signed (src/config.ts MEDIA_CACHE_CONTROL). */
+export const MEDIA_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+
+/**
+ * Extensions of the types assetd serves from media as sandboxed attachments (its default
+ * activeTypes: HTML, XHTML, SVG, XML, XSLT, RSS, Atom, JavaScript, ECMAScript).
+ */
+export const ACTIVE_EXTENSIONS = ['html', 'htm', 'shtml', 'xhtml', 'xht', 'svg', 'svgz', 'xml', 'xsl', 'xsd', 'rng', 'xslt', 'rss', 'atom', 'js', 'mjs', 'ecma'];
+
+/** Connections to the app each nginx worker keeps open when asked for keep-alive. */
+export const DEFAULT_UPSTREAM_KEEPALIVE = 32;
 
 /** Django's ManifestStaticFilesStorage names: name.<12 hex>.ext */
 export const HASHED_URI_REGEX = '\\.[0-9a-f]{12}\\.[A-Za-z0-9]+$';
@@ -23,7 +37,9 @@ function dir(s) {
  *   runDir: string, port: number, workers: number, root: string, prefix: string,
  *   brotliModule: string | null, mimeTypes: string | null,
  *   maxAge?: number, immutableCacheControl?: string, cors?: string | false,
- *   upstreamPort?: number | null, media?: { root: string, prefix: string } | null
+ *   upstreamPort?: number | null, upstreamKeepalive?: number,
+ *   media?: { root: string, prefix: string, cacheControl?: string } | null,
+ *   accessLog?: string | null
  * }} o
  */
 export function nginxConf(o) {
@@ -55,7 +71,7 @@ export function nginxConf(o) {
   else L.push('    types { text/css css; application/javascript js; image/svg+xml svg; image/png png; font/woff woff; application/json json; text/html html; }');
   L.push(
     '    default_type application/octet-stream;',
-    '    access_log off;',
+    o.accessLog ? `    access_log ${quote(o.accessLog)} combined buffer=4k flush=1s;` : '    access_log off;',
     '    log_not_found off;',
     '    sendfile on;',
     '    tcp_nopush on;',
@@ -78,7 +94,10 @@ export function nginxConf(o) {
     '    }',
   );
   if (o.upstreamPort) {
-    L.push('', '    upstream app {', `        server 127.0.0.1:${o.upstreamPort};`, '        keepalive 32;', '    }');
+    const keepalive = o.upstreamKeepalive ?? DEFAULT_UPSTREAM_KEEPALIVE;
+    if (!Number.isInteger(keepalive) || keepalive < 1) throw new Error('upstreamKeepalive must be a positive integer');
+    // keepalive_requests: as many requests per app connection as the client side allows
+    L.push('', '    upstream app {', `        server 127.0.0.1:${o.upstreamPort};`, `        keepalive ${keepalive};`, '        keepalive_requests 1000000;', '    }');
   }
   L.push(
     '',
@@ -92,30 +111,49 @@ export function nginxConf(o) {
   );
   if (o.brotliModule) L.push('            brotli_static on;');
   L.push('            gzip_vary on;', ...common, '        }');
-  if (o.media) {
-    if (!o.media.prefix.startsWith('/') || !o.media.prefix.endsWith('/')) throw new Error('media prefix must start and end with "/"');
-    L.push(
-      '',
-      `        location ${o.media.prefix} {`,
-      `            alias ${dir(o.media.root)};`,
-      `            add_header Cache-Control ${quote(`public, max-age=${maxAge}`)};`,
-      '            add_header X-Content-Type-Options nosniff;',
-      '        }',
-    );
-  }
+  if (o.media) L.push('', ...mediaLocation(o.media, Boolean(o.brotliModule)));
   if (o.upstreamPort) {
+    // what assetd sends the app: the client's Host as received, X-Forwarded-For appended to
     L.push(
       '',
       '        location / {',
       '            proxy_pass http://app;',
       '            proxy_http_version 1.1;',
       '            proxy_set_header Connection "";',
-      '            proxy_set_header Host $host;',
-      '            proxy_set_header X-Forwarded-For $remote_addr;',
+      '            proxy_set_header Host $http_host;',
+      '            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
       '            proxy_set_header X-Forwarded-Proto $scheme;',
+      '            proxy_set_header X-Forwarded-Host $http_host;',
       '        }',
     );
   }
   L.push('    }', '}', '');
   return L.join('\n');
+}
+
+/**
+ * The media location: the uploads as they are on disk (no precompressed variants, no
+ * compression), assetd's media Cache-Control and nosniff, and for the types a browser would
+ * run in our origin, an attachment in a CSP sandbox (add_header in the inner location
+ * replaces the outer ones, so both lists are complete).
+ */
+function mediaLocation(media, brotli) {
+  if (!media.prefix.startsWith('/') || !media.prefix.endsWith('/')) throw new Error('media prefix must start and end with "/"');
+  const cache = `add_header Cache-Control ${quote(media.cacheControl ?? MEDIA_CACHE_CONTROL)};`;
+  return [
+    `        location ${media.prefix} {`,
+    `            alias ${dir(media.root)};`,
+    '            gzip off;',
+    '            gzip_static off;',
+    ...(brotli ? ['            brotli_static off;'] : []),
+    `            ${cache}`,
+    '            add_header X-Content-Type-Options nosniff;',
+    `            location ~* \\.(?:${ACTIVE_EXTENSIONS.join('|')})$ {`,
+    `                ${cache}`,
+    '                add_header X-Content-Type-Options nosniff;',
+    '                add_header Content-Disposition attachment;',
+    '                add_header Content-Security-Policy sandbox;',
+    '            }',
+    '        }',
+  ];
 }

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { LOG_TAG, VARIANTS } from './variants.mjs';
 
 export class BenchError extends Error {
   constructor(message) {
@@ -23,6 +24,7 @@ export const SCENARIOS = [
   'large-stream',
   'media',
   'proxy',
+  'proxy-keepalive',
   'startup',
 ];
 
@@ -47,16 +49,24 @@ JSON under bench/results/.
   --threads N            wrk threads (default 2)
   --loadgen wrk|autocannon   load generator (default wrk when installed, else autocannon)
   --workers N            pass --workers N to assetd; nginx gets as many worker processes (default 1)
+  --process-counts LIST  run every scenario with each count of processes in turn, e.g. 1,2: assetd
+                         --workers N and nginx worker_processes N (default 1; not with --workers)
+  --assetd-variants LIST assetd configurations side by side, e.g. default,node (built in: ${Object.keys(VARIANTS).join(', ')}; default: default)
+  --assetd-variant SPEC  define a variant and add it: name=NAME,env=KEY=VALUE,flag=--serve-flag (env= and
+                         flag= repeat; each flag= is one argument, e.g. flag=--memory-threshold=0)
+  --access-log off|on|both   assetd and nginx with the access log off (default), on (combined format,
+                         to a file under the run's temporary folder), or both side by side
   --no-nginx             measure assetd alone
   --no-ceiling           skip the bare node:http server (the Node ceiling) in small-br, revalidate-304, not-found-404
   --peers                add WhiteNoise (gunicorn, 1 sync worker), sirv and @fastify/static to small-br
   --profile              run assetd under node --cpu-prof and print where its time goes
   --startup-sizes LIST   file counts of the startup benchmark (default 1000,10000,100000)
   --app-dir DIR          Django project proxied to in the proxy scenario (default ../shared/lab/django)
+  --media-file FILE      the upload served in the media scenario (default: a generated 150 KiB JPEG)
   --out DIR              results folder (default bench/results)
   --help                 this text`;
 
-const OPTIONS = {
+export const OPTIONS = {
   root: { type: 'string' },
   prefix: { type: 'string' },
   target: { type: 'string' },
@@ -69,6 +79,11 @@ const OPTIONS = {
   threads: { type: 'string' },
   loadgen: { type: 'string' },
   workers: { type: 'string' },
+  'process-counts': { type: 'string' },
+  'assetd-variants': { type: 'string' },
+  'assetd-variant': { type: 'string', multiple: true },
+  'access-log': { type: 'string' },
+  'media-file': { type: 'string' },
   'no-nginx': { type: 'boolean' },
   'no-ceiling': { type: 'boolean' },
   peers: { type: 'boolean' },
@@ -94,6 +109,70 @@ function seconds(v, flag, min) {
   return n;
 }
 
+/** A comma-separated list of non-empty items. */
+function list(v, flag) {
+  const items = v.split(',').map((s) => s.trim());
+  if (items.length === 0 || items.some((s) => s === '')) throw new BenchError(`--${flag}: expected a comma-separated list, got ${JSON.stringify(v)}`);
+  return items;
+}
+
+const VARIANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * One --assetd-variant: `name=NAME,env=KEY=VALUE,flag=--serve-flag`, env= and flag= repeated
+ * as needed. Values cannot hold a comma.
+ * @returns {{ name: string, env: Record<string, string>, flags: string[] }}
+ */
+export function parseVariantSpec(spec) {
+  const bad = (why) => new BenchError(`--assetd-variant ${JSON.stringify(spec)}: ${why}`);
+  const v = { name: null, env: {}, flags: [] };
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw bad(`expected name=…, env=KEY=VALUE or flag=--…, got ${JSON.stringify(part)}`);
+    const key = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1);
+    if (key === 'name') {
+      if (v.name !== null) throw bad('name= given twice');
+      v.name = value.trim();
+    } else if (key === 'env') {
+      const e = value.indexOf('=');
+      const k = e < 0 ? value : value.slice(0, e);
+      if (e < 0 || !ENV_NAME.test(k)) throw bad(`env= expects KEY=VALUE with a variable name, got ${JSON.stringify(value)}`);
+      v.env[k] = value.slice(e + 1);
+    } else if (key === 'flag') {
+      // each flag= is one argument: a flag, or the value of the flag before it
+      if (v.flags.length === 0 && !/^--[a-z]/.test(value)) throw bad(`flag= expects an assetd serve flag such as --memory-threshold=0, got ${JSON.stringify(value)}`);
+      v.flags.push(value);
+    } else {
+      throw bad(`unknown key ${JSON.stringify(key)} (name, env, flag)`);
+    }
+  }
+  if (v.name === null) throw bad('missing name=');
+  if (!VARIANT_NAME.test(v.name)) throw bad(`a name is letters, digits, '.', '_' or '-' (up to 32), got ${JSON.stringify(v.name)}`);
+  if (v.name === LOG_TAG) throw bad(`"${LOG_TAG}" names the access log (--access-log); choose another name`);
+  if (v.name === 'default') throw bad('"default" is assetd as the bench starts it; choose another name');
+  return v;
+}
+
+/** The variants of a run: those --assetd-variants names, then those --assetd-variant adds. */
+function parseVariants(names, specs) {
+  const defined = { ...VARIANTS };
+  const order = names === undefined ? ['default'] : list(names, 'assetd-variants');
+  if (new Set(order).size !== order.length) throw new BenchError(`--assetd-variants: a variant is named twice in ${JSON.stringify(names)}`);
+  const own = new Set();
+  for (const v of specs.map(parseVariantSpec)) {
+    if (own.has(v.name)) throw new BenchError(`--assetd-variant: "${v.name}" is defined twice`);
+    own.add(v.name);
+    defined[v.name] = v;
+    if (!order.includes(v.name)) order.push(v.name);
+  }
+  for (const n of order) {
+    if (!(n in defined)) throw new BenchError(`--assetd-variants: unknown variant "${n}" (built in: ${Object.keys(VARIANTS).join(', ')}; define others with --assetd-variant name=${n},env=…)`);
+  }
+  return order.map((n) => ({ name: n, env: { ...defined[n].env }, flags: [...defined[n].flags] }));
+}
+
 /**
  * @param {string[]} argv
  * @param {{ repoRoot: string, cwd: string, wrkInstalled: boolean }} env
@@ -117,7 +196,7 @@ export function parseBenchArgs(argv, env) {
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new BenchError(`--target: expected an http:// or https:// URL, got ${JSON.stringify(target)}`);
     if (!values.manifest) throw new BenchError('--target needs --manifest FILE (the staticfiles.json listing the URLs to request)');
-    for (const f of ['root', 'workers', 'no-nginx', 'no-ceiling', 'peers', 'profile', 'startup-sizes', 'app-dir']) {
+    for (const f of ['root', 'workers', 'process-counts', 'assetd-variants', 'assetd-variant', 'access-log', 'media-file', 'no-nginx', 'no-ceiling', 'peers', 'profile', 'startup-sizes', 'app-dir']) {
       if (values[f] !== undefined) throw new BenchError(`--${f} has no meaning with --target (nothing is started locally)`);
     }
   }
@@ -151,6 +230,22 @@ export function parseBenchArgs(argv, env) {
     startupSizes = values['startup-sizes'].split(',').map((s) => positiveInt(s, 'startup-sizes', { min: 1, max: 1_000_000 }));
   }
 
+  const workers = values.workers !== undefined ? positiveInt(values.workers, 'workers', { max: 256 }) : null;
+  let processCounts = [workers ?? 1];
+  if (values['process-counts'] !== undefined) {
+    if (workers !== null) throw new BenchError('--process-counts and --workers: give one of them (--workers N is --process-counts N)');
+    processCounts = list(values['process-counts'], 'process-counts').map((s) => positiveInt(s, 'process-counts', { max: 256 }));
+    if (new Set(processCounts).size !== processCounts.length) throw new BenchError(`--process-counts: a count is repeated in ${JSON.stringify(values['process-counts'])}`);
+  }
+  if (values.profile && (processCounts.length !== 1 || processCounts[0] !== 1)) {
+    throw new BenchError('--profile: the profile is of one process; use it with one process (the default), without --workers or --process-counts');
+  }
+
+  const accessLog = values['access-log'] ?? 'off';
+  if (!['off', 'on', 'both'].includes(accessLog)) throw new BenchError(`--access-log: expected off, on or both, got ${JSON.stringify(accessLog)}`);
+
+  if (values['media-file'] !== undefined && !scenarios.includes('media')) throw new BenchError('--media-file: only the media scenario serves it, and --scenario leaves it out');
+
   return {
     help: false,
     target,
@@ -165,7 +260,11 @@ export function parseBenchArgs(argv, env) {
     connections: values.connections !== undefined ? positiveInt(values.connections, 'connections', { max: 10000 }) : 50,
     threads: values.threads !== undefined ? positiveInt(values.threads, 'threads', { max: 64 }) : 2,
     loadgen,
-    workers: values.workers !== undefined ? positiveInt(values.workers, 'workers', { max: 256 }) : null,
+    workers,
+    processCounts,
+    variants: parseVariants(values['assetd-variants'], values['assetd-variant'] ?? []),
+    accessLog,
+    mediaFile: values['media-file'] !== undefined ? path.resolve(env.cwd, values['media-file']) : null,
     nginx: !values['no-nginx'],
     ceiling: !values['no-ceiling'] && target === null,
     peers: Boolean(values.peers),

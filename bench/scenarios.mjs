@@ -3,6 +3,7 @@
  * the files come from corpus.mjs; ETags for revalidations are filled in per server by the
  * runner (a request with `revalidate: true` gets If-None-Match: <that server's ETag>).
  */
+import { ACTIVE_EXTENSIONS, MEDIA_CACHE_CONTROL } from './nginx-conf.mjs';
 
 /** What Chromium sends on a page load. */
 export const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br, zstd';
@@ -20,8 +21,18 @@ export const SCENARIO_TITLES = {
   'large-stream': 'largest file, identity (from memory under memoryThreshold, else streamed from disk)',
   media: 'a user-uploaded file from the media folder',
   proxy: 'GET /app/hello through the proxy to the app, vs the app direct',
+  'proxy-keepalive': 'GET /app/page (1 KiB) through the proxy to a keep-alive Node app, vs the app direct',
   startup: 'index time and RSS of generated trees',
 };
+
+/** The page bench/fast-app.mjs answers, in bytes. */
+export const FAST_APP_PAGE_BYTES = 1024;
+
+/** Does assetd serve this media file as a sandboxed attachment (an active type)? */
+export function isActiveMedia(file) {
+  const dot = file.lastIndexOf('.');
+  return dot > file.lastIndexOf('/') && ACTIVE_EXTENSIONS.includes(file.slice(dot + 1).toLowerCase());
+}
 
 /** Other static servers measured on small-br with --peers, in the order they run. */
 export const PEERS = ['whitenoise', 'sirv', 'fastify-static'];
@@ -64,9 +75,12 @@ export function buildScenarios(files, opts) {
     requests: [{ path: p(files.largest), headers: {}, expect: { status: 200, encoding: 'identity', length: files.sizes[files.largest] } }],
   });
   if (opts.media) {
+    // the same headers from both: nosniff, the media Cache-Control, a sandbox for active types, no compression
+    const headers = { 'x-content-type-options': 'nosniff', 'cache-control': MEDIA_CACHE_CONTROL };
+    if (isActiveMedia(opts.media.file)) headers['content-security-policy'] = 'sandbox';
     plan('media', {
       needs: 'media',
-      requests: [{ path: opts.media.prefix + opts.media.file, headers: { 'Accept-Encoding': BROWSER_ACCEPT_ENCODING }, expect: { status: 200, length: opts.media.size } }],
+      requests: [{ path: opts.media.prefix + opts.media.file, headers: { 'Accept-Encoding': BROWSER_ACCEPT_ENCODING }, expect: { status: 200, encoding: 'identity', length: opts.media.size, headers } }],
     });
   }
   plan('proxy', {
@@ -74,7 +88,35 @@ export function buildScenarios(files, opts) {
     servers: ['assetd', 'nginx', 'app'],
     requests: [{ path: opts.appPath ?? '/app/hello', headers: { 'Accept-Encoding': 'gzip' }, expect: { status: 200 } }],
   });
+  plan('proxy-keepalive', {
+    needs: 'upstream',
+    servers: ['assetd', 'nginx', 'app'],
+    requests: [{ path: '/app/page', headers: { 'Accept-Encoding': 'gzip' }, expect: { status: 200, encoding: 'identity', length: FAST_APP_PAGE_BYTES } }],
+    // what the app received through each proxy, and how many connections it was opened
+    forwarding: '/app/headers',
+    appStats: '/app/stats',
+  });
   return plans;
+}
+
+/** Scenarios whose assetd and nginx proxy to an app of their own: they run in a phase of their own. */
+export const OWN_UPSTREAM = { 'proxy-keepalive': 'fast-app' };
+
+/**
+ * The phases of a run: for each process count in turn, the servers started once for the
+ * scenarios that share them (the static ones, media, and proxy to gunicorn), then once for
+ * each scenario with an app of its own. startup runs apart.
+ * @returns {{ processes: number, upstream: 'gunicorn' | 'fast-app' | null, scenarios: string[] }[]}
+ */
+export function planPhases(scenarios, processCounts) {
+  const load = scenarios.filter((s) => s !== 'startup');
+  const shared = load.filter((s) => !(s in OWN_UPSTREAM));
+  const phases = [];
+  for (const processes of processCounts) {
+    if (shared.length > 0) phases.push({ processes, upstream: shared.includes('proxy') ? 'gunicorn' : null, scenarios: shared });
+    for (const s of load) if (s in OWN_UPSTREAM) phases.push({ processes, upstream: OWN_UPSTREAM[s], scenarios: [s] });
+  }
+  return phases;
 }
 
 /**

@@ -3,7 +3,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 // @ts-ignore plain ESM JavaScript without declarations
-import { BROTLI_MODULE, HASHED_URI_REGEX, nginxConf } from '../bench/nginx-conf.mjs';
+import { ACTIVE_EXTENSIONS, BROTLI_MODULE, DEFAULT_UPSTREAM_KEEPALIVE, HASHED_URI_REGEX, MEDIA_CACHE_CONTROL, nginxConf } from '../bench/nginx-conf.mjs';
+import { ACTIVE_TYPES, MEDIA_CACHE_CONTROL as ASSETD_MEDIA_CACHE_CONTROL } from '../src/config.js';
+import { contentType } from '../src/content-type.js';
+import { baseType } from '../src/media-headers.js';
+import mime from 'mime';
 
 const base = {
   runDir: '/tmp/run',
@@ -57,6 +61,58 @@ t.test('options: cache rule, CORS off, no brotli module, no mime.types, proxy an
   t.match(c, /location \/media\/ \{\s+alias \/m\/;/);
 });
 
+t.test('proxy keep-alive: an upstream block keeping 64 connections, HTTP/1.1, and the headers assetd forwards', async (t) => {
+  const c = nginxConf({ ...base, upstreamPort: 9001, upstreamKeepalive: 64 });
+  t.match(c, /upstream app \{\s+server 127\.0\.0\.1:9001;\s+keepalive 64;\s+keepalive_requests 1000000;\s+\}/);
+  const loc = /location \/ \{([^}]*)\}/.exec(c)![1];
+  t.match(loc, /proxy_pass http:\/\/app;/);
+  t.match(loc, /proxy_http_version 1\.1;/);
+  t.match(loc, /proxy_set_header Connection "";/, 'no Connection: close to the app');
+  t.match(loc, /proxy_set_header Host \$http_host;/, "the client's Host as received, as assetd keeps it");
+  t.match(loc, /proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/, 'the client appended, as assetd does');
+  t.match(loc, /proxy_set_header X-Forwarded-Proto \$scheme;/);
+  t.match(loc, /proxy_set_header X-Forwarded-Host \$http_host;/);
+  t.equal(DEFAULT_UPSTREAM_KEEPALIVE, 32);
+  t.match(nginxConf({ ...base, upstreamPort: 9001 }), /keepalive 32;/, 'the gunicorn proxy keeps its 32');
+  t.throws(() => nginxConf({ ...base, upstreamPort: 9001, upstreamKeepalive: 0 }), /upstreamKeepalive/);
+});
+
+t.test('media: the uploads as on disk, with assetd\'s media headers and a sandbox for active types', async (t) => {
+  const c = nginxConf({ ...base, media: { root: '/m', prefix: '/media/' } });
+  const start = c.indexOf('location /media/ {');
+  const media = c.slice(start, c.indexOf('\n        }\n', start));
+  t.match(media, /alias \/m\/;/);
+  t.match(media, /gzip off;\s+gzip_static off;\s+brotli_static off;/, 'no compression, no precompressed variants');
+  t.match(media, new RegExp(`add_header Cache-Control "${MEDIA_CACHE_CONTROL}";\\s+add_header X-Content-Type-Options nosniff;\\s+location ~\\*`));
+  const inner = /location ~\* (\S+) \{([^}]*)\}/.exec(media)!;
+  t.equal(inner[1], `\\.(?:${ACTIVE_EXTENSIONS.join('|')})$`);
+  t.match(inner[2], /add_header Cache-Control "public, max-age=0, must-revalidate";/, 'inner add_header replaces the outer list: all of it again');
+  t.match(inner[2], /add_header X-Content-Type-Options nosniff;/);
+  t.match(inner[2], /add_header Content-Disposition attachment;/);
+  t.match(inner[2], /add_header Content-Security-Policy sandbox;/);
+  t.notMatch(nginxConf({ ...base, brotliModule: null, media: { root: '/m', prefix: '/media/' } }), /brotli_static/, 'no brotli directive without the module');
+  t.match(nginxConf({ ...base, media: { root: '/m', prefix: '/media/', cacheControl: 'private' } }), /add_header Cache-Control "private";/);
+});
+
+t.test('the media constants are assetd\'s: its Cache-Control, and the extensions of its active types', async (t) => {
+  t.equal(MEDIA_CACHE_CONTROL, ASSETD_MEDIA_CACHE_CONTROL);
+  for (const ext of ACTIVE_EXTENSIONS) t.ok(ACTIVE_TYPES.includes(baseType(contentType(`x.${ext}`))), `.${ext} is an active type for assetd`);
+  for (const type of ACTIVE_TYPES) {
+    for (const ext of mime.getAllExtensions(type) ?? []) {
+      if (ACTIVE_TYPES.includes(baseType(contentType(`x.${ext}`)))) t.ok(ACTIVE_EXTENSIONS.includes(ext), `.${ext} (${type}) is in the nginx list`);
+    }
+  }
+  t.notOk(ACTIVE_TYPES.includes(baseType(contentType('x.jpg'))), 'the generated upload is not active');
+});
+
+t.test('access log: off, or to a file in combined format with buffered writes', async (t) => {
+  t.match(nginxConf(base), /^\s+access_log off;$/m);
+  const c = nginxConf({ ...base, accessLog: '/tmp/run/access.log' });
+  t.match(c, /^\s+access_log "\/tmp\/run\/access\.log" combined buffer=4k flush=1s;$/m);
+  t.notMatch(c, /access_log off/);
+  t.throws(() => nginxConf({ ...base, accessLog: '/tmp/a"b' }), /cannot put/);
+});
+
 t.test('bad input is refused rather than written into the config', async (t) => {
   t.throws(() => nginxConf({ ...base, workers: 0 }), /workers/);
   t.throws(() => nginxConf({ ...base, port: 70000 }), /port/);
@@ -77,7 +133,9 @@ t.test('nginx -t accepts the generated config', { skip: nginx ? false : 'nginx i
     brotliModule: brotli,
     mimeTypes: fs.existsSync('/etc/nginx/mime.types') ? '/etc/nginx/mime.types' : null,
     upstreamPort: 8000,
+    upstreamKeepalive: 64,
     media: { root: path.join(dir, 'media'), prefix: '/media/' },
+    accessLog: path.join(dir, 'run', 'access.log'),
   });
   const file = path.join(dir, 'run', 'nginx.conf');
   fs.writeFileSync(file, conf);

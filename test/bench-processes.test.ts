@@ -6,7 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 // @ts-ignore plain ESM JavaScript without declarations
-import { assetdHasFlag, freePort, NODE_PEERS, rssKb, startCeiling, startNodePeer, stopChild, WHITENOISE_SETTINGS, whitenoiseProject } from '../bench/processes.mjs';
+import { cpuTicks, freePort, listeningUrl, rssByProcess, rssKb, stopChild } from '../bench/processes.mjs';
+// @ts-ignore
+import { assetdHasFlag, NODE_PEERS, startCeiling, startNodePeer, WHITENOISE_SETTINGS, whitenoiseProject } from '../bench/starters.mjs';
+import { spawn } from 'node:child_process';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const built = fs.existsSync(path.join(repoRoot, 'dist/cli.js'));
@@ -15,6 +18,33 @@ t.test('rssKb: this process has a resident size; a pid that does not exist has n
   const kb = rssKb(process.pid);
   t.ok(kb > 1000 && kb < 10 * 1024 * 1024, `${kb} kB`);
   t.equal(rssKb(2 ** 22 + 12345), null);
+});
+
+t.test('listeningUrl finds the URL on a start line, with or without the workers after it', async (t) => {
+  const one = 'assetd: serving /static/ -> /srv (django manifest); 240 files indexed, 0 symlinks skipped, 87 ms; other requests get 404 (no upstream); listening on http://127.0.0.1:44665';
+  t.same(listeningUrl(one + '\n'), { url: 'http://127.0.0.1:44665', line: one });
+  const workers = one + ' (2 workers, primary pid 14579)';
+  t.same(listeningUrl('assetd: something else\n' + workers + '\n'), { url: 'http://127.0.0.1:44665', line: workers }, 'the line of a primary with workers');
+  t.same(listeningUrl('ceiling: listening on http://127.0.0.1:9 (2 processes)'), { url: 'http://127.0.0.1:9', line: 'ceiling: listening on http://127.0.0.1:9 (2 processes)' });
+  t.equal(listeningUrl('assetd: indexing...'), null);
+});
+
+t.test('rssByProcess and cpuTicks cover the whole tree: a busy child counts', { skip: fs.existsSync('/proc/self/status') ? false : 'no /proc', timeout: 30000 }, async (t) => {
+  // a parent that starts a child spinning until it has used 400 ms of CPU, then both wait
+  const script = `const { spawn } = require('node:child_process');
+const c = spawn(process.execPath, ['-e', 'let x = 0; while (process.cpuUsage().user < 400000) x++; process.stdout.write("done"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'inherit', 'ignore'] });
+setInterval(() => {}, 1000);`;
+  const parent = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.teardown(() => parent.kill('SIGKILL'));
+  await new Promise<void>((resolve) => parent.stdout!.once('data', () => resolve()));
+  const tree = rssByProcess(parent.pid);
+  t.equal(tree.length, 2, 'the parent and its child');
+  t.equal(tree[0].pid, parent.pid, 'the root first');
+  t.equal(rssKb(parent.pid), tree[0].rssKb + tree[1].rssKb, 'rssKb is the sum');
+  t.ok(cpuTicks(parent.pid)! >= 30, `the child's 400 ms of CPU are counted in the tree (${cpuTicks(parent.pid)} ticks)`);
+  const child = tree[1].pid;
+  parent.kill('SIGKILL');
+  process.kill(child, 'SIGKILL');
 });
 
 t.test('freePort gives a port that can be bound', async (t) => {
@@ -56,6 +86,21 @@ t.test('the ceiling server answers its file from memory: br, 304 on its ETag, 40
   t.equal(i.headers['content-encoding'], undefined);
   t.equal(i.body.toString(), css);
   t.equal((await get('/static/s/other.css', {})).status, 404);
+});
+
+t.test('the ceiling server in two processes: one port, a primary and two workers, the same answers', { skip: fs.existsSync('/proc/self/status') ? false : 'no /proc', timeout: 30000 }, async (t) => {
+  const css = 'body { color: blue; }\n'.repeat(50);
+  const dir = t.testdir({ s: { 'a.0123456789ab.css': css } });
+  const c = await startCeiling(repoRoot, dir, '/static/', ['s/a.0123456789ab.css'], 2);
+  t.teardown(() => stopChild(c.child));
+  t.match(c.startLine, /\(2 processes\)$/);
+  t.equal(rssByProcess(c.pid).length, 3, 'primary and two workers');
+  for (let i = 0; i < 4; i++) {
+    const status = await new Promise((resolve, reject) => http.get(c.url + '/static/s/a.0123456789ab.css', { agent: false }, (res) => { res.resume(); resolve(res.statusCode); }).on('error', reject));
+    t.equal(status, 200);
+  }
+  await stopChild(c.child);
+  t.equal(c.child.exitCode, 0, 'stops on SIGTERM with its workers');
 });
 
 t.test('the WhiteNoise peer: a copy of the project, staticfiles linked to the corpus, the Cache-Control rule added', async (t) => {

@@ -1,6 +1,8 @@
 import t from 'tap';
 // @ts-ignore plain ESM JavaScript without declarations
-import { BROWSER_ACCEPT_ENCODING, buildScenarios, PEERS, REVALIDATE_EVERY, schedule } from '../bench/scenarios.mjs';
+import { BROWSER_ACCEPT_ENCODING, buildScenarios, FAST_APP_PAGE_BYTES, isActiveMedia, OWN_UPSTREAM, PEERS, planPhases, REVALIDATE_EVERY, schedule } from '../bench/scenarios.mjs';
+// @ts-ignore
+import { MEDIA_CACHE_CONTROL } from '../bench/nginx-conf.mjs';
 // @ts-ignore
 import { SCENARIOS } from '../bench/options.mjs';
 
@@ -30,6 +32,45 @@ t.test('every load scenario has a plan with what each answer must be', async (t)
   t.equal(plans.proxy.needs, 'upstream');
   t.equal(plans.media.requests[0].path, '/media/u/p.jpg');
   t.equal(plans.media.requests[0].expect.length, 1234);
+});
+
+t.test('media: the same headers from every server, a sandbox for the types a browser would run', async (t) => {
+  const jpg = buildScenarios(files, { prefix: '/static/', connections: 50, media: { prefix: '/media/', file: 'u/p.jpg', size: 1234 } }).media;
+  t.same(jpg.servers, ['assetd', 'nginx'], 'nginx side by side');
+  t.same(jpg.requests[0].expect, { status: 200, encoding: 'identity', length: 1234, headers: { 'x-content-type-options': 'nosniff', 'cache-control': MEDIA_CACHE_CONTROL } });
+  t.equal(MEDIA_CACHE_CONTROL, 'public, max-age=0, must-revalidate');
+  const svg = buildScenarios(files, { prefix: '/static/', connections: 50, media: { prefix: '/m/', file: 'u/logo.SVG', size: 9 } }).media;
+  t.equal(svg.requests[0].expect.headers['content-security-policy'], 'sandbox');
+  t.ok(isActiveMedia('a/b.html'));
+  t.ok(isActiveMedia('b.mjs'));
+  t.notOk(isActiveMedia('a.svg/b'), 'the extension of the name, not of a folder');
+  t.notOk(isActiveMedia('photo.jpg'));
+  t.notOk(isActiveMedia('README'));
+});
+
+t.test('proxy-keepalive: the 1 KiB page through both proxies and direct, checked for length and forwarding', async (t) => {
+  const p = buildScenarios(files, { prefix: '/static/', connections: 50 })['proxy-keepalive'];
+  t.same(p.servers, ['assetd', 'nginx', 'app']);
+  t.equal(p.needs, 'upstream');
+  t.equal(FAST_APP_PAGE_BYTES, 1024);
+  t.same(p.requests, [{ path: '/app/page', headers: { 'Accept-Encoding': 'gzip' }, expect: { status: 200, encoding: 'identity', length: 1024 } }]);
+  t.equal(p.forwarding, '/app/headers');
+  t.equal(p.appStats, '/app/stats');
+  t.equal(p.connections, 50);
+  t.equal(buildScenarios(files, { prefix: '/static/', connections: 50 }).proxy.forwarding, undefined, 'gunicorn has no /app/headers');
+});
+
+t.test('planPhases: per process count, the shared servers, then one phase per scenario with its own app', async (t) => {
+  t.same(OWN_UPSTREAM, { 'proxy-keepalive': 'fast-app' });
+  t.same(planPhases(['small-br', 'media', 'proxy', 'proxy-keepalive', 'startup'], [1, 2]), [
+    { processes: 1, upstream: 'gunicorn', scenarios: ['small-br', 'media', 'proxy'] },
+    { processes: 1, upstream: 'fast-app', scenarios: ['proxy-keepalive'] },
+    { processes: 2, upstream: 'gunicorn', scenarios: ['small-br', 'media', 'proxy'] },
+    { processes: 2, upstream: 'fast-app', scenarios: ['proxy-keepalive'] },
+  ]);
+  t.same(planPhases(['small-br', 'not-found-404'], [1]), [{ processes: 1, upstream: null, scenarios: ['small-br', 'not-found-404'] }], 'no app without a proxy scenario');
+  t.same(planPhases(['proxy-keepalive'], [2]), [{ processes: 2, upstream: 'fast-app', scenarios: ['proxy-keepalive'] }]);
+  t.same(planPhases(['startup'], [1, 2]), [], 'startup runs apart');
 });
 
 t.test('page load: every asset once, browser Accept-Encoding, one in three revalidated', async (t) => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 // @ts-ignore plain ESM JavaScript without declarations
-import { generateTree, parseStartLine, treeLayout } from '../bench/startup.mjs';
+import { generateTree, parseStartLine, treeLayout, workersOnLine } from '../bench/startup.mjs';
 import { startLine } from '../src/commands/serve.js';
 import { buildIndex, type StaticIndex } from '../src/static-index.js';
 import { resolveConfig } from '../src/config.js';
@@ -22,6 +22,13 @@ t.test('parseStartLine reads the line assetd prints', async (t) => {
   const withMissing = { ...index, mounts: [{ ...index.mounts[0], missing: ['a', 'b'] }] } as unknown as StaticIndex;
   t.equal(parseStartLine(startLine(withMissing, 'http://[::1]:9')).files, 240, 'with missing names on the line');
   t.equal(parseStartLine('listening'), null);
+});
+
+t.test('workersOnLine: the workers a primary announces, else one process', async (t) => {
+  t.equal(workersOnLine('assetd: serving ...; listening on http://127.0.0.1:9 (2 workers, primary pid 77)'), 2);
+  t.equal(workersOnLine('assetd: serving ...; listening on http://127.0.0.1:9 (16 workers, primary pid 1)'), 16);
+  t.equal(workersOnLine('assetd: serving ...; listening on http://127.0.0.1:9'), 1);
+  t.equal(parseStartLine('assetd: serving /static/ -> /s (django manifest); 1 files indexed, 2 variants, 1.0 KiB in memory, 0 symlinks skipped, 5 ms; other requests get 404 (no upstream); listening on http://127.0.0.1:9 (2 workers, primary pid 3)').url, 'http://127.0.0.1:9', 'the start line of a primary still reads');
 });
 
 t.test('treeLayout: Django hashed names, 100 per folder, three in four with variants', async (t) => {
