@@ -169,7 +169,7 @@ export const MEDIA_FIELDS: Record<string, Field> = {
   root: { kind: 'string', default: null, doc: 'Upload folder (relative to the config file); read per request, never indexed.' },
   cacheControl: { kind: 'nullable-string', default: null, doc: `Cache-Control; null means "${MEDIA_CACHE_CONTROL}" ("${SIGNED_CACHE_CONTROL}" on signed mounts).` },
   inertTypes: { kind: 'type-list', default: INERT_TYPES, doc: "Types known not to run script, shown inline (still with Content-Security-Policy: sandbox); any other type is sent with Content-Disposition: attachment." },
-  inlineTypes: { kind: 'type-list', default: [], doc: 'Types served as they are: inline and without the sandbox, so they run in your origin (only for uploads you sanitise).' },
+  inlineTypes: { kind: 'type-list', default: [], doc: 'Types added to those shown inline, still in the CSP sandbox (e.g. ["image/svg+xml"]).' },
   internal: { kind: 'bool', default: false, doc: 'Answer 404 to direct requests; served only through X-Accel-Redirect.' },
   signed: { kind: 'signed', default: null, doc: 'Require signed links: {"secretFile": path} or {"secretEnv": "ASSETD_..."}; null for none.' },
 };

@@ -1,9 +1,8 @@
 /**
  * Response headers for a media file: what an upload may and may not do in a browser.
  * Pure: given the mount's policy, the file name and its stat, returns the header blocks.
- * Every answer carries `X-Content-Type-Options: nosniff` and, unless the mount lists the
- * type in inlineTypes, a CSP sandbox; a type not known to be inert (see media-types.ts) is
- * also an attachment.
+ * Every answer carries `X-Content-Type-Options: nosniff` and a CSP sandbox; a type not known
+ * to be inert (see media-types.ts) and not in the mount's inlineTypes is also an attachment.
  */
 import type { MediaMount } from './config.js';
 import { contentType } from './content-type.js';
@@ -22,8 +21,8 @@ export interface MediaHeaders {
   contentType: string;
   /** True when the type is not inert and not allowed inline: served as an attachment. */
   attachment: boolean;
-  /** The Content-Security-Policy sent, or null (a type in inlineTypes). */
-  csp: string | null;
+  /** The Content-Security-Policy sent (on every answer). */
+  csp: string;
   etag: string;
   /** Last-Modified in whole seconds, and as sent. */
   lastModified: number;
@@ -50,7 +49,7 @@ export function mediaHeaders(mount: Pick<MediaMount, 'inertTypes' | 'inlineTypes
   const lastModifiedHttp = new Date(lastModified * 1000).toUTCString();
   const common = ['ETag', etag, 'Last-Modified', lastModifiedHttp, 'Cache-Control', mount.cacheControl, 'X-Content-Type-Options', 'nosniff'];
   if (attachment) common.push('Content-Disposition', contentDisposition('attachment', name));
-  if (csp !== null) common.push('Content-Security-Policy', csp);
+  common.push('Content-Security-Policy', csp);
   // a signed URL is a credential: never hand it on in a Referer
   if (mount.signed) common.push('Referrer-Policy', 'no-referrer');
   return {

@@ -4,8 +4,9 @@
  * An allow-list: only types known to be inert (no script, whatever bytes an uploader puts
  * in them, since every media answer also carries `X-Content-Type-Options: nosniff`) are shown
  * inline; every other type, known or not (HTML, SVG, any XML, JavaScript, `.foo`), is an
- * attachment. Both carry a CSP sandbox with `default-src 'none'`. The one way out is a
- * mount's `inlineTypes`: types the operator sanitises, served as they are.
+ * attachment. Both carry a CSP sandbox with `default-src 'none'`, always: a mount's
+ * `inlineTypes` adds types to those shown inline (an SVG avatar opened on its own), never
+ * takes the sandbox away, so nothing an uploader wrote runs in the site's origin.
  */
 import type { MediaMount } from './config.js';
 
@@ -60,8 +61,8 @@ export const PLAYER_CSP = "sandbox allow-same-origin; default-src 'none'; media-
 export interface MediaPolicy {
   /** Sent with `Content-Disposition: attachment`. */
   attachment: boolean;
-  /** The Content-Security-Policy value, or null for a type the mount lists in inlineTypes. */
-  csp: string | null;
+  /** The Content-Security-Policy value: on every answer. */
+  csp: string;
 }
 
 /** The media type without parameters, lower-cased. */
@@ -70,10 +71,9 @@ export function baseType(type: string): string {
   return (semi === -1 ? type : type.slice(0, semi)).trim().toLowerCase();
 }
 
-/** How a mount serves a type: inlineTypes as is; inertTypes inline in the sandbox; anything else an attachment in the sandbox. */
+/** How a mount serves a type: inertTypes and inlineTypes inline, anything else an attachment; in the sandbox either way. */
 export function mediaPolicy(mount: Pick<MediaMount, 'inertTypes' | 'inlineTypes'>, type: string): MediaPolicy {
   const b = baseType(type);
-  if (mount.inlineTypes.includes(b)) return { attachment: false, csp: null };
-  if (mount.inertTypes.includes(b)) return { attachment: false, csp: b.startsWith('audio/') || b.startsWith('video/') ? PLAYER_CSP : SANDBOX_CSP };
+  if (mount.inertTypes.includes(b) || mount.inlineTypes.includes(b)) return { attachment: false, csp: b.startsWith('audio/') || b.startsWith('video/') ? PLAYER_CSP : SANDBOX_CSP };
   return { attachment: true, csp: SANDBOX_CSP };
 }

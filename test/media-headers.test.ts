@@ -1,6 +1,6 @@
 import t from 'tap';
 import { baseType, mediaEtag, mediaHeaders } from '../src/media-headers.js';
-import { INERT_TYPES, mediaPolicy } from '../src/media-types.js';
+import { INERT_TYPES, mediaPolicy, PLAYER_CSP } from '../src/media-types.js';
 import { Secret } from '../src/sign.js';
 
 const mount = { inertTypes: INERT_TYPES, inlineTypes: [] as string[], cacheControl: 'public, max-age=0, must-revalidate', signed: null };
@@ -85,12 +85,13 @@ t.test('inertTypes and inlineTypes', async (t) => {
   const m = { ...mount, inlineTypes: ['image/svg+xml'] };
   const svg = mediaHeaders(m, 'logo.svg', st);
   t.notOk(svg.attachment, 'inlineTypes serves a type inline');
-  t.equal(header(svg.h200, 'Content-Security-Policy'), undefined, 'and as it is: no sandbox');
-  t.equal(svg.csp, null);
+  t.equal(header(svg.h200, 'Content-Security-Policy'), SANDBOX, 'still in the sandbox: inlineTypes never lets a script run');
+  t.equal(header(svg.h304, 'Content-Security-Policy'), SANDBOX, 'on the 304 too');
   t.equal(header(svg.h200, 'X-Content-Type-Options'), 'nosniff', 'still never sniffed');
   t.ok(mediaHeaders(m, 'page.html', st).attachment, 'other types keep the rule');
   t.same(mediaPolicy({ inertTypes: [], inlineTypes: [] }, 'image/png'), { attachment: true, csp: SANDBOX }, 'an empty allow-list makes everything an attachment');
-  t.same(mediaPolicy({ inertTypes: ['text/plain'], inlineTypes: ['text/plain'] }, 'Text/Plain; charset=utf-8'), { attachment: false, csp: null }, 'inlineTypes wins; parameters and case ignored');
+  t.same(mediaPolicy({ inertTypes: ['text/plain'], inlineTypes: ['text/plain'] }, 'Text/Plain; charset=utf-8'), { attachment: false, csp: SANDBOX }, 'parameters and case ignored');
+  t.same(mediaPolicy({ inertTypes: [], inlineTypes: ['video/mp4'] }, 'video/mp4'), { attachment: false, csp: PLAYER_CSP }, 'an added player type gets the player policy');
   t.equal(baseType('Text/HTML ; charset=utf-8'), 'text/html');
 });
 

@@ -219,14 +219,14 @@ t.test('uploads of types not known to be inert are sandboxed attachments; odd na
   t.equal((await get(base, '/media/cr%0D%0Alf.html')).status, 400, 'a name with CR/LF cannot even be requested');
 });
 
-t.test('inlineTypes serves a type as it is', async (t) => {
+t.test('inlineTypes shows a type inline, still in the sandbox', async (t) => {
   const dir = makeSite(t);
   fs.writeFileSync(path.join(dir, 'media/logo.svg'), '<svg/>');
   fs.writeFileSync(path.join(dir, 'media/x.html'), '<p/>');
   const { base } = await start(t, dir, { inlineTypes: ['image/svg+xml'] });
   const svg = await get(base, '/media/logo.svg');
   t.equal(svg.headers['content-disposition'], undefined);
-  t.equal(svg.headers['content-security-policy'], undefined);
+  t.equal(svg.headers['content-security-policy'], "sandbox; default-src 'none'", 'inline, and still sandboxed');
   t.equal(svg.headers['x-content-type-options'], 'nosniff');
   t.equal((await get(base, '/media/x.html')).headers['content-security-policy'], "sandbox; default-src 'none'");
 });

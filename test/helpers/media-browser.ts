@@ -1,15 +1,17 @@
 /**
  * Hostile uploads in a real browser (test/media-browser-*.test.ts). A site: assetd with
- * three media mounts holding the same hostile uploads (test/helpers/uploads.ts), in front
+ * three media mounts and one static mount holding the same hostile uploads
+ * (test/helpers/uploads.ts), in front
  * of an app that records /ran/<path>/<origin>. Each upload's script, should it ever run,
  * requests that URL synchronously before its page finishes loading, so a recorded request
  * proves it ran, and where.
  *
  * - /media/: the default policy. Nothing may run.
- * - /trusted/: every one of those types in inlineTypes, served as they are: the control,
- *   where the documents among them must run, so the harness is seen to detect a script.
- * - /sandboxed/: every one of those types in inertTypes, so each is shown inline and only
- *   the CSP sandbox stands in the way. The uploads that ran in the control run nothing here.
+ * - /trusted/: a static mount, which serves files as they are: the control, where the
+ *   documents among them must run, so the harness is seen to detect a script.
+ * - /sandboxed/: every one of those types in inertTypes, and /inline/: every one of them in
+ *   inlineTypes, so each is shown inline and only the CSP sandbox stands in the way. The
+ *   uploads that ran in the control run nothing there.
  *
  * Then what inert types are for must still work under the sandbox: an image and a PDF open
  * on their own, audio plays, and uploads embedded in a page of the site (img, audio) load.
@@ -49,7 +51,7 @@ export async function startHostileSite(t: Test): Promise<HostileSite> {
   const uploads = hostileUploads();
   const names = Object.keys(uploads);
   const dir = tempDir(t);
-  for (const root of ['media', 'sandboxed', 'trusted']) for (const [n, body] of Object.entries(uploads)) write(path.join(dir, root, n), body);
+  for (const root of ['media', 'sandboxed', 'inline', 'trusted']) for (const [n, body] of Object.entries(uploads)) write(path.join(dir, root, n), body);
   write(path.join(dir, 'media/photo.png'), png());
   write(path.join(dir, 'media/sound.wav'), wav());
   write(path.join(dir, 'media/doc.pdf'), pdf(PDF_TEXT));
@@ -75,10 +77,11 @@ export async function startHostileSite(t: Test): Promise<HostileSite> {
     file: {
       port: 0,
       upstream: `http://127.0.0.1:${(app.address() as { port: number }).port}`,
+      static: [{ prefix: '/trusted/', root: 'trusted' }],
       media: [
         { prefix: '/media/', root: 'media' },
         { prefix: '/sandboxed/', root: 'sandboxed', inertTypes: types },
-        { prefix: '/trusted/', root: 'trusted', inlineTypes: types },
+        { prefix: '/inline/', root: 'inline', inlineTypes: types },
       ],
     },
     fileDir: dir,
@@ -105,7 +108,7 @@ async function sweep(site: HostileSite, tab: Tab, prefix: string, names = site.n
   return new Map(names.map((n) => [n, site.ran.filter((r) => r.path === prefix + n).map((r) => `${r.origin} (${how.get(n)})`)]));
 }
 
-/** Every check in one browser. `control`: uploads that must run when served as they are. */
+/** Every check in one browser. `control`: uploads that must run when served as they are (from a static mount). */
 export async function checkBrowser(t: Test, site: HostileSite, tab: Tab, browser: string, control: string[], can: { audio: boolean; pdf: boolean }): Promise<void> {
   for (const [n, origins] of await sweep(site, tab, '/media/')) t.same(origins, [], `${browser}: /media/${n} (${contentType(n)}) runs no script`);
   const trusted = await sweep(site, tab, '/trusted/');
@@ -115,6 +118,7 @@ export async function checkBrowser(t: Test, site: HostileSite, tab: Tab, browser
   for (const n of control) t.match(trusted.get(n), [inSite], `${browser}: /trusted/${n} does run, in the site's origin (the harness sees a script run)`);
   // the pages that do run, shown inline again but with the CSP sandbox
   for (const [n, origins] of await sweep(site, tab, '/sandboxed/', runs)) t.same(origins, [], `${browser}: /sandboxed/${n} shown inline in the sandbox runs no script`);
+  for (const [n, origins] of await sweep(site, tab, '/inline/', runs)) t.same(origins, [], `${browser}: /inline/${n} (in inlineTypes) runs no script either`);
 
   const { base } = site;
   await tab.open(base + '/media/photo.png');
