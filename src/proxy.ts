@@ -12,7 +12,8 @@ import { hasBody, IdleWatch } from './body-timeout.js';
 import { clientAddress, clientResponseHeaders, firstHeader, upstreamRequestHeaders, type HeaderRecord } from './hop-by-hop.js';
 import { logError } from './log.js';
 import { setUpstreamTime } from './observe.js';
-import { canned, NOT_FOUND, sendCanned } from './send.js';
+import { canned, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
+import { oneLine } from './errors.js';
 import { parseUpstream, type UpstreamTarget } from './upstream-target.js';
 
 export const BAD_GATEWAY = canned(502, 'Bad Gateway: the app server could not be reached');
@@ -142,7 +143,15 @@ export function createProxy(config: Config, opts: ProxyOptions): Proxy {
       sendCanned(req, res, NOT_FOUND);
       return;
     }
-    const serve = await source.open(p.path);
+    let serve: Awaited<ReturnType<AccelSource['open']>>;
+    try {
+      serve = await source.open(p.path);
+    } catch (e) {
+      // the file is there but cannot be opened or checked (EACCES, EMFILE...): this server's fault, not the app's
+      logError(`${where}: ${oneLine(e)}; answered 500`);
+      if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
+      return;
+    }
     if (serve === undefined) {
       logError(`${where}: no such file under ${source.prefix}; answered 404`);
       sendCanned(req, res, NOT_FOUND);

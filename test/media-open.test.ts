@@ -13,6 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { resolveConfig } from '../src/config.js';
 import { startServer } from '../src/commands/serve.js';
 import { setQuiet } from '../src/log.js';
@@ -175,4 +176,28 @@ t.test('a real EACCES: an upload the server may not read is a 500 with one log l
   t.same(lines.length, 2, 'one log line per 500');
   t.match(lines[0], /^assetd: GET \/media\/locked\.txt: .*\/media\/locked\.txt: cannot open \(EACCES\); answered 500$/);
   t.match(lines[1], /^assetd: GET \/media\/private\/inner\.txt: .*\/media\/private\/inner\.txt: cannot check \(EACCES\); answered 500$/);
+});
+
+t.test('a real EACCES through X-Accel-Redirect: a 500 naming the file, not a 502 blamed on the app', { skip: 'skip' in how ? how.skip : false }, async (t) => {
+  if ('skip' in how) return;
+  const dir = site(t);
+  fs.chmodSync(dir, 0o755);
+  write(path.join(dir, 'private/locked.pdf'), 'LOCKED');
+  fs.chmodSync(path.join(dir, 'private'), 0o755);
+  fs.chmodSync(path.join(dir, 'private/locked.pdf'), 0o000);
+  const app = http.createServer((_req, res) => res.writeHead(200, { 'x-accel-redirect': '/private/locked.pdf' }).end());
+  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+  t.teardown(() => app.close());
+  const config = path.join(dir, 'assetd.json');
+  write(config, JSON.stringify({ port: 0, accessLog: 'off', upstream: `http://127.0.0.1:${(app.address() as AddressInfo).port}`, media: [{ prefix: '/private/', root: 'private', internal: true }] }));
+  fs.chmodSync(config, 0o644);
+  const s = await startAssetd(['serve', '--config', config], { wrapper: how.wrapper });
+  t.teardown(s.stop);
+  const r = await request(s.url + '/download');
+  t.equal(r.status, 500, 'the app allowed it, the server cannot read it: 500');
+  t.notMatch(r.body.toString(), /LOCKED/);
+  const lines = s.stderr().split('\n').filter((l) => l.includes('X-Accel-Redirect'));
+  t.equal(lines.length, 1, 'one log line');
+  t.match(lines[0], /locked\.pdf: cannot open \(EACCES\); answered 500$/);
+  t.notMatch(s.stderr(), /answered 502/);
 });
