@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatterFor } from './access-log.js';
 import type { Config } from './config.js';
+import { manageConnections } from './connections.js';
 import { oneLine, UserError } from './errors.js';
 import { healthAnswer } from './health.js';
 import { logError } from './log.js';
@@ -14,6 +15,7 @@ import { handleMedia, type MediaRuntime } from './media.js';
 import { Metrics, renderPrometheus, type RouteKind } from './metrics.js';
 import { Observer } from './observe.js';
 import { declaredPath, requestPath } from './paths.js';
+import { hostLinesOk } from './request-checks.js';
 import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
 import { drainServer, type DrainResult } from './shutdown.js';
 import type { MountIndex, StaticIndex } from './static-index.js';
@@ -138,6 +140,12 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
   const route = (req: http.IncomingMessage, res: http.ServerResponse): RouteKind => {
     // while draining, every response closes its connection
     if (draining) res.shouldKeepAlive = false;
+    // RFC 9112 §3.2: several Host lines, or an invalid one, is a 400 on every route
+    if (!hostLinesOk(req.rawHeaders)) {
+      res.shouldKeepAlive = false;
+      sendCanned(req, res, BAD_REQUEST);
+      return 'other';
+    }
     const parsed = requestPath(req.url ?? '');
     if (!parsed.ok) {
       // A path this server would refuse is still the app's to judge when no mount owns it.
@@ -226,20 +234,12 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     handler,
   );
   server.keepAliveTimeout = config.keepAliveTimeout;
-  // node's headersTimeout starts with the first byte: a connection that never sends one
-  // would stay open for good. Give it the same time, then close it.
-  server.on('connection', (socket: import('node:net').Socket) => socket.setTimeout(config.headersTimeout));
-  // With a 'timeout' listener node no longer closes timed-out sockets itself, so decide here:
-  // no response under way (silent, or idle past keepAliveTimeout) closes; a response being
-  // sent to a slow reader goes on, and node's header/request timeouts still apply.
-  server.on('timeout', (socket: import('node:net').Socket) => {
-    if ((socket as unknown as { _httpMessage?: unknown })._httpMessage == null) socket.destroy();
-    else socket.setTimeout(0);
-  });
+  manageConnections(server, { headersTimeout: config.headersTimeout });
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
   if (proxy !== undefined) {
     server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
+      if (!hostLinesOk(req.rawHeaders)) return rawAnswer(socket, 400, 'Bad Request');
       const parsed = requestPath(req.url ?? '');
       if (!parsed.ok) return rawAnswer(socket, 400, 'Bad Request');
       if (claimed(parsed.path)) return rawAnswer(socket, 404, 'Not Found');
