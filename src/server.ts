@@ -9,10 +9,9 @@ import { formatterFor } from './access-log.js';
 import type { Config } from './config.js';
 import { manageConnections } from './connections.js';
 import { oneLine, UserError } from './errors.js';
-import { healthAnswer } from './health.js';
 import { logError } from './log.js';
 import { handleMedia, type MediaRuntime } from './media.js';
-import { Metrics, renderPrometheus, type RouteKind } from './metrics.js';
+import { Metrics, type RouteKind } from './metrics.js';
 import { Observer } from './observe.js';
 import { declaredPath, requestPath } from './paths.js';
 import { hostLinesOk } from './request-checks.js';
@@ -21,8 +20,8 @@ import { drainServer, type DrainResult } from './shutdown.js';
 import type { MountIndex, StaticIndex } from './static-index.js';
 import { serveFile } from './static.js';
 import type { Proxy } from './proxy.js';
+import { serviceAnswers } from './service.js';
 import { rawAnswer, tunnel } from './upgrade.js';
-import { VERSION } from './version.js';
 
 const CONNECT_REFUSED = 'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
 
@@ -55,8 +54,6 @@ export interface ServerOptions {
   media?: MediaRuntime[];
 }
 
-const METRICS_HEADERS = ['Content-Type', 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control', 'no-store', 'X-Content-Type-Options', 'nosniff'];
-
 /** The static mount whose prefix the path falls under, longest prefix first. */
 function mountFor(mounts: MountIndex[], p: string): MountIndex | undefined {
   for (const m of mounts) if (p.startsWith(m.prefix)) return m;
@@ -87,37 +84,12 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
       : undefined;
   const healthPath = config.healthPath;
   const metricsPath = config.metricsPath;
-  const renderMetrics =
-    opts.renderMetrics ?? ((m: Metrics) => Promise.resolve(renderPrometheus(m.snapshot(), { workers: 1, workerRestarts: 0, uptimeSeconds: (Date.now() - startedAt) / 1000, version: VERSION })));
-
-  const answerHealth = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const a = healthAnswer({
-      draining,
-      files: index.fileCount,
-      mounts: index.mounts.length,
-      version: VERSION,
-      uptimeSeconds: (Date.now() - startedAt) / 1000,
-      indexBuiltAt: index.builtAt,
-      pid: process.pid,
-    });
-    res.writeHead(a.status, a.headers);
-    res.end(req.method === 'HEAD' ? undefined : a.body);
-  };
-
-  const answerMetrics = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    renderMetrics(metrics).then(
-      (text) => {
-        if (res.destroyed) return;
-        const body = Buffer.from(text);
-        res.writeHead(200, [...METRICS_HEADERS, 'Content-Length', String(body.length)]);
-        res.end(req.method === 'HEAD' ? undefined : body);
-      },
-      (e: unknown) => {
-        logError(`metrics: ${(e as Error).message}`);
-        if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
-      },
-    );
-  };
+  const service = serviceAnswers({
+    metrics,
+    renderMetrics: opts.renderMetrics,
+    startedAt,
+    facts: () => ({ draining, files: index.fileCount, mounts: index.mounts.length, indexBuiltAt: index.builtAt }),
+  });
 
   /** The static or media mount a path falls under. */
   const ownerOf = (p: string): MountIndex | MediaRuntime | undefined => mountFor(mounts, p) ?? mediaFor(media, p);
@@ -159,8 +131,8 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     const p = parsed.path;
     if (p === healthPath || p === metricsPath) {
       if (req.method !== 'GET' && req.method !== 'HEAD') sendCanned(req, res, METHOD_NOT_ALLOWED);
-      else if (p === healthPath) answerHealth(req, res);
-      else answerMetrics(req, res);
+      else if (p === healthPath) service.health(req, res);
+      else service.metrics(req, res);
       return 'service';
     }
     const entry = index.public.get(p);
