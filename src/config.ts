@@ -73,6 +73,8 @@ export interface Config {
   requestTimeout: number;
   /** Milliseconds an idle keep-alive connection is kept open. */
   keepAliveTimeout: number;
+  /** Milliseconds a client may take nothing of a response with bytes waiting (0: no limit). */
+  sendTimeout: number;
   /** Largest request header block, in bytes. */
   maxHeaderSize: number;
   /** Open connections per worker before new ones are refused (0: no limit). */
@@ -131,6 +133,7 @@ export const TOP_FIELDS: Record<string, Field> = {
   headersTimeout: { kind: 'int', min: 1, default: 10_000, doc: 'Milliseconds a client has to send its request headers (slow clients are cut off).' },
   requestTimeout: { kind: 'int', min: 0, default: 300_000, doc: 'Milliseconds a client has to send its whole request, uploads to the app included; 0 for no limit.' },
   keepAliveTimeout: { kind: 'int', min: 0, default: 5_000, doc: 'Milliseconds an idle keep-alive connection stays open.' },
+  sendTimeout: { kind: 'int', min: 0, default: 60_000, doc: 'Milliseconds a client may take none of a response being sent before the connection is closed; 0 for no limit.' },
   maxHeaderSize: { kind: 'int', min: 1024, default: 16 * 1024, doc: 'Largest request header block in bytes; larger requests get 431.' },
   maxConnections: { kind: 'int', min: 0, default: 10_000, doc: 'Open connections per worker before new ones are dropped; 0 for no limit.' },
   accessLog: { kind: 'access-log', default: 'combined', doc: `Access log on stdout: ${ACCESS_LOG_FORMATS.join(', ')}.` },
@@ -223,6 +226,7 @@ export const SERVE_FLAGS: Record<string, { key: string; type: 'string' | 'boolea
   'headers-timeout': { key: 'headersTimeout', type: 'string' },
   'request-timeout': { key: 'requestTimeout', type: 'string' },
   'keep-alive-timeout': { key: 'keepAliveTimeout', type: 'string' },
+  'send-timeout': { key: 'sendTimeout', type: 'string' },
   'max-header-size': { key: 'maxHeaderSize', type: 'string' },
   'max-connections': { key: 'maxConnections', type: 'string' },
   'access-log': { key: 'accessLog', type: 'string' },

@@ -206,10 +206,11 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     handler,
   );
   server.keepAliveTimeout = config.keepAliveTimeout;
-  manageConnections(server, { headersTimeout: config.headersTimeout });
+  const connections = manageConnections(server, { headersTimeout: config.headersTimeout, sendTimeout: config.sendTimeout });
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
   if (proxy !== undefined) {
     server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+      connections.release(socket as import('node:net').Socket);
       socket.on('error', () => socket.destroy());
       if (!hostLinesOk(req.rawHeaders)) return rawAnswer(socket, 400, 'Bad Request');
       const parsed = requestPath(req.url ?? '');
@@ -245,7 +246,10 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     },
     drain(graceMs) {
       draining = true;
-      drained ??= drainServer(server, graceMs).finally(() => observer?.flush());
+      drained ??= drainServer(server, graceMs).finally(() => {
+        connections.stop();
+        observer?.flush();
+      });
       return drained;
     },
     getIndex: () => index,
@@ -263,6 +267,7 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
       }),
     close: () =>
       new Promise<void>((resolve) => {
+        connections.stop();
         observer?.flush();
         if (!server.listening) {
           server.closeAllConnections();
