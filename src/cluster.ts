@@ -17,6 +17,7 @@ import { VERSION } from './version.js';
 export type ToWorker =
   | { assetd: 'reload'; id: number }
   | { assetd: 'stop' }
+  | { assetd: 'bye' }
   | { assetd: 'snapshot'; id: number }
   | { assetd: 'metrics'; id: number; text: string };
 
@@ -25,7 +26,9 @@ export type ToPrimary =
   | { assetd: 'ready'; line: string }
   | { assetd: 'reloaded'; id: number; result: ReloadResult }
   | { assetd: 'snapshot'; id: number; snapshot: MetricsSnapshot }
-  | { assetd: 'metrics-request'; id: number };
+  | { assetd: 'metrics-request'; id: number }
+  | { assetd: 'drained' }
+  | { assetd: 'gone' };
 
 function isTagged<T>(msg: unknown): msg is T {
   return typeof msg === 'object' && msg !== null && typeof (msg as { assetd?: unknown }).assetd === 'string';
@@ -109,6 +112,10 @@ export async function runPrimary(config: Config, count: number): Promise<void> {
           announced = true;
           logInfo(`${firstLine} (${count} workers, primary pid ${process.pid})`);
         }
+      } else if (msg.assetd === 'drained') {
+        // this worker stopped listening (node told the primary before this message): no new
+        // connection is handed to it after this answer, so once it has the answer it may exit
+        send(w, { assetd: 'bye' });
       } else if (msg.assetd === 'metrics-request') {
         void metricsText().then((text) => send(w, { assetd: 'metrics', id: msg.id, text }));
       }
@@ -187,6 +194,11 @@ export async function runPrimary(config: Config, count: number): Promise<void> {
 export interface WorkerChannel {
   onReload(run: () => Promise<ReloadResult>): void;
   onStop(run: () => void): void;
+  /**
+   * After a drain: resolves once the primary can hand this worker no more connections and
+   * every answer to one it handed meanwhile is written, so the process may exit.
+   */
+  leave(): Promise<void>;
   onSnapshot(take: () => MetricsSnapshot): void;
   ready(line: string): void;
   /** The summed metrics text of every worker, from the primary. */
@@ -197,6 +209,7 @@ export function workerChannel(): WorkerChannel {
   const pending = new Map<number, (text: string) => void>();
   let reload: (() => Promise<ReloadResult>) | undefined;
   let stop: (() => void) | undefined;
+  let bye: (() => void) | undefined;
   let snapshot: (() => MetricsSnapshot) | undefined;
   const send = (msg: ToPrimary) => {
     if (process.connected) process.send!(msg);
@@ -209,6 +222,9 @@ export function workerChannel(): WorkerChannel {
         break;
       case 'stop':
         stop?.();
+        break;
+      case 'bye':
+        bye?.();
         break;
       case 'snapshot':
         if (snapshot) send({ assetd: 'snapshot', id: msg.id, snapshot: snapshot() });
@@ -226,6 +242,15 @@ export function workerChannel(): WorkerChannel {
   return {
     onReload: (run) => (reload = run),
     onStop: (run) => (stop = run),
+    leave: () =>
+      new Promise<void>((resolve) => {
+        if (!process.connected) return resolve();
+        // a connection handed over while this worker closed is sent back to the primary; the
+        // primary's 'bye' comes after every such hand-over, and 'gone' is written after the answers
+        bye = () => process.send!({ assetd: 'gone' } satisfies ToPrimary, () => resolve());
+        setTimeout(resolve, 2000).unref();
+        send({ assetd: 'drained' });
+      }),
     onSnapshot: (take) => (snapshot = take),
     ready: (line) => send({ assetd: 'ready', line }),
     metricsText: (timeoutMs) =>

@@ -1,7 +1,7 @@
 /**
  * The client connections of the HTTP server, at the socket level: a timeout for connections
- * that never send a request, the send timeout for clients that stop reading, and the answer
- * to requests node's parser refuses.
+ * that never send a request, the send timeout for clients that stop reading, the answer to
+ * requests node's parser refuses, and the set of open connections a drain looks at.
  */
 import type http from 'node:http';
 import type { Socket } from 'node:net';
@@ -16,6 +16,8 @@ export interface ConnectionPolicy {
 }
 
 export interface Connections {
+  /** The open client connections (not those handed to a tunnel). */
+  sockets(): IterableIterator<Socket>;
   /** A socket handed to a tunnel (WebSocket) is no longer followed. */
   release(socket: Socket): void;
   /** Stop looking at sockets (the server closes). */
@@ -64,6 +66,7 @@ export function manageConnections(server: http.Server, policy: ConnectionPolicy)
     sweep.unref();
   }
   return {
+    sockets: () => open.keys(),
     release: (socket) => void open.delete(socket),
     stop: () => clearInterval(sweep),
   };

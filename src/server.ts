@@ -35,8 +35,11 @@ export interface AssetServer {
   setIndex(index: StaticIndex): void;
   getIndex(): StaticIndex;
   listen(): Promise<AddressInfo>;
-  /** Stop accepting, let in-flight responses finish within `graceMs`, close the rest. */
-  drain(graceMs: number): Promise<DrainResult>;
+  /**
+   * Answer health with 503 and close every connection after its answer; keep accepting for
+   * `delayMs` and while the answers under way at the start run; cut what is left at `graceMs`.
+   */
+  drain(graceMs: number, delayMs?: number): Promise<DrainResult>;
   readonly draining: boolean;
   close(): Promise<void>;
 }
@@ -244,9 +247,9 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     get draining() {
       return draining;
     },
-    drain(graceMs) {
+    drain(graceMs, delayMs = 0) {
       draining = true;
-      drained ??= drainServer(server, graceMs).finally(() => {
+      drained ??= drainServer(server, connections.sockets(), { graceMs, delayMs }).finally(() => {
         connections.stop();
         observer?.flush();
       });
