@@ -1,7 +1,8 @@
 /**
  * Several worker processes on one port (node:cluster). The primary serves nothing: it
  * starts the workers, replaces one that dies (with backoff when it keeps dying), passes
- * SIGHUP on as a reload and SIGTERM/SIGINT as a drain, and sums the workers' metrics.
+ * SIGHUP on as a reload (to one worker at a time) and SIGTERM/SIGINT as a drain, and sums
+ * the workers' metrics.
  * Messages between primary and workers are plain objects tagged `assetd`.
  */
 import cluster, { type Worker } from 'node:cluster';
@@ -9,7 +10,7 @@ import type { Config } from './config.js';
 import { logError, logInfo } from './log.js';
 import { mergeSnapshots, renderPrometheus, type MetricsSnapshot } from './metrics.js';
 import type { ReloadResult } from './reload.js';
-import { describeReload } from './reload.js';
+import { describeReload, Reloader } from './reload.js';
 import { DEFAULT_BACKOFF, recordCrash, restartDelay } from './backoff.js';
 import { VERSION } from './version.js';
 
@@ -154,22 +155,54 @@ export async function runPrimary(config: Config, count: number): Promise<void> {
     }, delay);
   });
 
-  process.on('SIGHUP', () => {
-    const workers = live();
-    void gather(
-      workers,
+  const reloadOne = async (w: Worker): Promise<ReloadResult | undefined> => {
+    const [r] = await gather(
+      [w],
       (w, id) => send(w, { assetd: 'reload', id }),
       (m, id) => (m.assetd === 'reloaded' && m.id === id ? m.result : undefined),
       120_000,
-    ).then((results) => {
-      const failed = results.find((r) => !r.ok);
-      if (failed || results.length === 0) reloadsFailed++;
-      else reloadsOk++;
-      if (results.length === 0) logError('reload: no worker answered');
-      else if (failed) logError(describeReload(failed, ` in ${results.filter((r) => !r.ok).length} of ${results.length} workers`));
-      else logInfo(describeReload(results[0], ` in ${results.length} workers`));
-    });
-  });
+    );
+    return r;
+  };
+
+  /**
+   * One worker at a time, each waiting for the one before to answer: the others serve at full
+   * speed meanwhile, and only one spare index is in memory. A failure stops the round, so a
+   * broken tree leaves every worker on the previous index.
+   */
+  const reloadInTurn = async (): Promise<void> => {
+    const workers = live();
+    const t0 = performance.now();
+    let done: Extract<ReloadResult, { ok: true }> | undefined;
+    let reloaded = 0;
+    for (const [i, w] of workers.entries()) {
+      if (!w.isConnected() || w.isDead()) continue;
+      const who = `worker ${w.process.pid} (${i + 1} of ${workers.length})`;
+      const r = await reloadOne(w);
+      if (r === undefined) {
+        logError(`reload: ${who} did not answer`);
+        continue;
+      }
+      if (!r.ok) {
+        reloadsFailed++;
+        const where = reloaded === 0 ? ` in all ${workers.length} workers (${who} failed; the others were not asked)` : ` in ${who}; ${reloaded} worker(s) before it serve the new index`;
+        logError(describeReload(r, where));
+        return;
+      }
+      logInfo(describeReload(r, ` in ${who}`));
+      done = r;
+      reloaded++;
+    }
+    if (done === undefined) {
+      reloadsFailed++;
+      logError('reload: no worker answered');
+      return;
+    }
+    reloadsOk++;
+    logInfo(describeReload({ ...done, ms: Math.round(performance.now() - t0) }, ` in ${reloaded} workers, one at a time`));
+  };
+  const reloader = new Reloader(reloadInTurn);
+  process.on('SIGHUP', () => void reloader.request());
 
   const stop = (sig: string) => {
     if (stopping) return;
