@@ -18,9 +18,11 @@ export interface Started {
 }
 
 /** Run `assetd <args>` and wait for its start line; rejects with stderr if it exits first. */
-export function startAssetd(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Started> {
+export function startAssetd(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; wrapper?: string[] } = {}): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [cliPath, ...args], {
+    // `wrapper`: a command that execs the server, e.g. setpriv to run it as another user
+    const [command, ...rest] = [...(opts.wrapper ?? []), process.execPath, cliPath, ...args];
+    const proc = spawn(command, rest, {
       cwd: opts.cwd ?? repoRoot,
       // one process unless a test asks for workers: quicker to start, and its pid is the server
       env: { ASSETD_WORKERS: '1', ...process.env, ...opts.env },
