@@ -1,7 +1,8 @@
 /**
  * Several worker processes on one port (node:cluster). The primary serves nothing: it
  * starts the workers, replaces one that dies (with backoff when it keeps dying), passes
- * SIGHUP on as a reload and SIGTERM/SIGINT as a drain, and sums the workers' metrics.
+ * SIGHUP on as a reload (to one worker at a time) and SIGTERM/SIGINT as a drain, and sums
+ * the workers' metrics.
  * Messages between primary and workers are plain objects tagged `assetd`.
  */
 import cluster, { type Worker } from 'node:cluster';
@@ -9,7 +10,7 @@ import type { Config } from './config.js';
 import { logError, logInfo } from './log.js';
 import { mergeSnapshots, renderPrometheus, type MetricsSnapshot } from './metrics.js';
 import type { ReloadResult } from './reload.js';
-import { describeReload } from './reload.js';
+import { describeReload, Reloader } from './reload.js';
 import { DEFAULT_BACKOFF, recordCrash, restartDelay } from './backoff.js';
 import { VERSION } from './version.js';
 
@@ -17,6 +18,7 @@ import { VERSION } from './version.js';
 export type ToWorker =
   | { assetd: 'reload'; id: number }
   | { assetd: 'stop' }
+  | { assetd: 'bye' }
   | { assetd: 'snapshot'; id: number }
   | { assetd: 'metrics'; id: number; text: string };
 
@@ -25,7 +27,9 @@ export type ToPrimary =
   | { assetd: 'ready'; line: string }
   | { assetd: 'reloaded'; id: number; result: ReloadResult }
   | { assetd: 'snapshot'; id: number; snapshot: MetricsSnapshot }
-  | { assetd: 'metrics-request'; id: number };
+  | { assetd: 'metrics-request'; id: number }
+  | { assetd: 'drained' }
+  | { assetd: 'gone' };
 
 function isTagged<T>(msg: unknown): msg is T {
   return typeof msg === 'object' && msg !== null && typeof (msg as { assetd?: unknown }).assetd === 'string';
@@ -109,6 +113,10 @@ export async function runPrimary(config: Config, count: number): Promise<void> {
           announced = true;
           logInfo(`${firstLine} (${count} workers, primary pid ${process.pid})`);
         }
+      } else if (msg.assetd === 'drained') {
+        // this worker stopped listening (node told the primary before this message): no new
+        // connection is handed to it after this answer, so once it has the answer it may exit
+        send(w, { assetd: 'bye' });
       } else if (msg.assetd === 'metrics-request') {
         void metricsText().then((text) => send(w, { assetd: 'metrics', id: msg.id, text }));
       }
@@ -147,22 +155,54 @@ export async function runPrimary(config: Config, count: number): Promise<void> {
     }, delay);
   });
 
-  process.on('SIGHUP', () => {
-    const workers = live();
-    void gather(
-      workers,
+  const reloadOne = async (w: Worker): Promise<ReloadResult | undefined> => {
+    const [r] = await gather(
+      [w],
       (w, id) => send(w, { assetd: 'reload', id }),
       (m, id) => (m.assetd === 'reloaded' && m.id === id ? m.result : undefined),
       120_000,
-    ).then((results) => {
-      const failed = results.find((r) => !r.ok);
-      if (failed || results.length === 0) reloadsFailed++;
-      else reloadsOk++;
-      if (results.length === 0) logError('reload: no worker answered');
-      else if (failed) logError(describeReload(failed, ` in ${results.filter((r) => !r.ok).length} of ${results.length} workers`));
-      else logInfo(describeReload(results[0], ` in ${results.length} workers`));
-    });
-  });
+    );
+    return r;
+  };
+
+  /**
+   * One worker at a time, each waiting for the one before to answer: the others serve at full
+   * speed meanwhile, and only one spare index is in memory. A failure stops the round, so a
+   * broken tree leaves every worker on the previous index.
+   */
+  const reloadInTurn = async (): Promise<void> => {
+    const workers = live();
+    const t0 = performance.now();
+    let done: Extract<ReloadResult, { ok: true }> | undefined;
+    let reloaded = 0;
+    for (const [i, w] of workers.entries()) {
+      if (!w.isConnected() || w.isDead()) continue;
+      const who = `worker ${w.process.pid} (${i + 1} of ${workers.length})`;
+      const r = await reloadOne(w);
+      if (r === undefined) {
+        logError(`reload: ${who} did not answer`);
+        continue;
+      }
+      if (!r.ok) {
+        reloadsFailed++;
+        const where = reloaded === 0 ? ` in all ${workers.length} workers (${who} failed; the others were not asked)` : ` in ${who}; ${reloaded} worker(s) before it serve the new index`;
+        logError(describeReload(r, where));
+        return;
+      }
+      logInfo(describeReload(r, ` in ${who}`));
+      done = r;
+      reloaded++;
+    }
+    if (done === undefined) {
+      reloadsFailed++;
+      logError('reload: no worker answered');
+      return;
+    }
+    reloadsOk++;
+    logInfo(describeReload({ ...done, ms: Math.round(performance.now() - t0) }, ` in ${reloaded} workers, one at a time`));
+  };
+  const reloader = new Reloader(reloadInTurn);
+  process.on('SIGHUP', () => void reloader.request());
 
   const stop = (sig: string) => {
     if (stopping) return;
@@ -187,6 +227,11 @@ export async function runPrimary(config: Config, count: number): Promise<void> {
 export interface WorkerChannel {
   onReload(run: () => Promise<ReloadResult>): void;
   onStop(run: () => void): void;
+  /**
+   * After a drain: resolves once the primary can hand this worker no more connections and
+   * every answer to one it handed meanwhile is written, so the process may exit.
+   */
+  leave(): Promise<void>;
   onSnapshot(take: () => MetricsSnapshot): void;
   ready(line: string): void;
   /** The summed metrics text of every worker, from the primary. */
@@ -197,6 +242,7 @@ export function workerChannel(): WorkerChannel {
   const pending = new Map<number, (text: string) => void>();
   let reload: (() => Promise<ReloadResult>) | undefined;
   let stop: (() => void) | undefined;
+  let bye: (() => void) | undefined;
   let snapshot: (() => MetricsSnapshot) | undefined;
   const send = (msg: ToPrimary) => {
     if (process.connected) process.send!(msg);
@@ -209,6 +255,9 @@ export function workerChannel(): WorkerChannel {
         break;
       case 'stop':
         stop?.();
+        break;
+      case 'bye':
+        bye?.();
         break;
       case 'snapshot':
         if (snapshot) send({ assetd: 'snapshot', id: msg.id, snapshot: snapshot() });
@@ -226,6 +275,15 @@ export function workerChannel(): WorkerChannel {
   return {
     onReload: (run) => (reload = run),
     onStop: (run) => (stop = run),
+    leave: () =>
+      new Promise<void>((resolve) => {
+        if (!process.connected) return resolve();
+        // a connection handed over while this worker closed is sent back to the primary; the
+        // primary's 'bye' comes after every such hand-over, and 'gone' is written after the answers
+        bye = () => process.send!({ assetd: 'gone' } satisfies ToPrimary, () => resolve());
+        setTimeout(resolve, 2000).unref();
+        send({ assetd: 'drained' });
+      }),
     onSnapshot: (take) => (snapshot = take),
     ready: (line) => send({ assetd: 'ready', line }),
     metricsText: (timeoutMs) =>

@@ -68,10 +68,42 @@ export function matchesStrong(header: string, etag: string): boolean {
   return false;
 }
 
-/** An HTTP-date in whole seconds since the epoch, or NaN. */
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const MON = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const TIME = '(\\d\\d):(\\d\\d):(\\d\\d)';
+const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d\\d) ${MON} (\\d{4}) ${TIME} GMT$`);
+const RFC850_DATE = new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d\\d)-${MON}-(\\d\\d) ${TIME} GMT$`);
+const ASCTIME_DATE = new RegExp(`^${DAY} ${MON} ( \\d|\\d\\d) ${TIME} (\\d{4})$`);
+
+function utcSeconds(year: number, month: string, day: number, h: number, m: number, sec: number): number {
+  const mon = MONTHS.indexOf(month) / 3;
+  if (day < 1 || h > 23 || m > 59 || sec > 60) return NaN;
+  const d = new Date(Date.UTC(2000, 0, 1, h, m, Math.min(sec, 59)));
+  d.setUTCFullYear(year, mon, day); // not Date.UTC's year argument, which reads 0-99 as 1900-1999
+  // a day past the end of its month (31 Feb) rolls over: not a date
+  return d.getUTCDate() === day ? Math.floor(d.getTime() / 1000) + (sec === 60 ? 1 : 0) : NaN;
+}
+
+/**
+ * An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, or the obsolete RFC 850 and asctime forms
+ * every recipient must accept) in whole seconds since the epoch, or NaN for anything else:
+ * a field that is not a valid HTTP-date is ignored (§13.1.3, §13.1.4), never guessed at.
+ */
 export function httpDateSeconds(s: string): number {
-  const ms = Date.parse(s);
-  return Number.isNaN(ms) ? NaN : Math.floor(ms / 1000);
+  let m = IMF_FIXDATE.exec(s);
+  if (m) return utcSeconds(Number(m[3]), m[2], Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
+  m = RFC850_DATE.exec(s);
+  if (m) {
+    // a two-digit year more than 50 years in the future is the most recent past year with those digits
+    const now = new Date().getUTCFullYear();
+    let year = now - (now % 100) + Number(m[3]);
+    if (year > now + 50) year -= 100;
+    return utcSeconds(year, m[2], Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
+  }
+  m = ASCTIME_DATE.exec(s);
+  if (m) return utcSeconds(Number(m[6]), m[1], Number(m[2].trim()), Number(m[3]), Number(m[4]), Number(m[5]));
+  return NaN;
 }
 
 /**

@@ -68,6 +68,8 @@ export interface Config {
   workers: number;
   /** Milliseconds in-flight requests get to finish after SIGTERM/SIGINT. */
   shutdownTimeout: number;
+  /** Milliseconds a drain keeps accepting (health answering 503) even with nothing in flight. */
+  drainDelay: number;
   /** Milliseconds a client has to send the request headers. */
   headersTimeout: number;
   /** Milliseconds a client has to send the whole request (0: no limit, the default). */
@@ -76,6 +78,8 @@ export interface Config {
   bodyTimeout: number;
   /** Milliseconds an idle keep-alive connection is kept open. */
   keepAliveTimeout: number;
+  /** Milliseconds a client may take nothing of a response with bytes waiting (0: no limit). */
+  sendTimeout: number;
   /** Largest request header block, in bytes. */
   maxHeaderSize: number;
   /** Open connections per worker before new ones are refused (0: no limit). */
@@ -131,10 +135,12 @@ export const TOP_FIELDS: Record<string, Field> = {
   maxBodySize: { kind: 'int', min: 0, default: 100 * 1024 * 1024, doc: 'Largest request body forwarded to the upstream, in bytes (413 past it); 0 for no limit.' },
   workers: { kind: 'int', min: 0, default: 0, doc: 'Worker processes; 0 starts one per available CPU, 1 runs in a single process.' },
   shutdownTimeout: { kind: 'int', min: 0, default: 10_000, doc: 'Milliseconds in-flight requests get to finish after SIGTERM/SIGINT before the process exits.' },
+  drainDelay: { kind: 'int', min: 0, default: 0, doc: 'Milliseconds a graceful stop keeps accepting connections (health answering 503) even with nothing in flight; at most shutdownTimeout.' },
   headersTimeout: { kind: 'int', min: 1, default: 10_000, doc: 'Milliseconds a client has to send its request headers (slow clients are cut off).' },
   requestTimeout: { kind: 'int', min: 0, default: 0, doc: 'Milliseconds a client has to send its whole request, uploads included; 0 for no total limit (headersTimeout and bodyTimeout still apply).' },
   bodyTimeout: { kind: 'int', min: 0, default: 60_000, doc: 'Milliseconds a request body (an upload) may go without a byte arriving before 408, as nginx client_body_timeout; 0 waits forever.' },
   keepAliveTimeout: { kind: 'int', min: 0, default: 5_000, doc: 'Milliseconds an idle keep-alive connection stays open.' },
+  sendTimeout: { kind: 'int', min: 0, default: 60_000, doc: 'Milliseconds a client may take none of a response being sent before the connection is closed; 0 for no limit.' },
   maxHeaderSize: { kind: 'int', min: 1024, default: 16 * 1024, doc: 'Largest request header block in bytes; larger requests get 431.' },
   maxConnections: { kind: 'int', min: 0, default: 10_000, doc: 'Open connections per worker before new ones are dropped; 0 for no limit.' },
   accessLog: { kind: 'access-log', default: 'combined', doc: `Access log on stdout: ${ACCESS_LOG_FORMATS.join(', ')}.` },
@@ -206,10 +212,12 @@ export const SERVE_FLAGS: Record<string, { key: string; type: 'string' | 'boolea
   'media-prefix': { key: 'media.prefix', type: 'string' },
   workers: { key: 'workers', type: 'string' },
   'shutdown-timeout': { key: 'shutdownTimeout', type: 'string' },
+  'drain-delay': { key: 'drainDelay', type: 'string' },
   'headers-timeout': { key: 'headersTimeout', type: 'string' },
   'request-timeout': { key: 'requestTimeout', type: 'string' },
   'body-timeout': { key: 'bodyTimeout', type: 'string' },
   'keep-alive-timeout': { key: 'keepAliveTimeout', type: 'string' },
+  'send-timeout': { key: 'sendTimeout', type: 'string' },
   'max-header-size': { key: 'maxHeaderSize', type: 'string' },
   'max-connections': { key: 'maxConnections', type: 'string' },
   'access-log': { key: 'accessLog', type: 'string' },
@@ -444,6 +452,9 @@ export function resolveConfig(src: ConfigSources): Config {
   checkMediaSeparation(staticMounts, mediaMounts);
   const config = { ...(top as unknown as Omit<Config, 'static' | 'media'>), static: staticMounts, media: mediaMounts };
   checkServicePaths(config);
+  if (config.drainDelay > config.shutdownTimeout) {
+    throw new UserError(`drainDelay (${config.drainDelay} ms) must not exceed shutdownTimeout (${config.shutdownTimeout} ms)`);
+  }
   if (config.requestTimeout !== 0 && config.headersTimeout > config.requestTimeout) {
     throw new UserError(`headersTimeout (${config.headersTimeout} ms) must not exceed requestTimeout (${config.requestTimeout} ms)`);
   }

@@ -8,20 +8,21 @@ import type { AddressInfo } from 'node:net';
 import { formatterFor } from './access-log.js';
 import { discardBody } from './body-timeout.js';
 import type { Config } from './config.js';
+import { manageConnections } from './connections.js';
 import { oneLine, UserError } from './errors.js';
-import { healthAnswer } from './health.js';
 import { logError } from './log.js';
 import { handleMedia, type MediaRuntime } from './media.js';
-import { Metrics, renderPrometheus, type RouteKind } from './metrics.js';
+import { Metrics, type RouteKind } from './metrics.js';
 import { Observer } from './observe.js';
 import { declaredPath, requestPath } from './paths.js';
+import { hostLinesOk } from './request-checks.js';
 import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
 import { drainServer, type DrainResult } from './shutdown.js';
 import type { MountIndex, StaticIndex } from './static-index.js';
 import { serveFile } from './static.js';
 import type { Proxy } from './proxy.js';
+import { serviceAnswers } from './service.js';
 import { rawAnswer, tunnel } from './upgrade.js';
-import { VERSION } from './version.js';
 
 const CONNECT_REFUSED = 'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
 
@@ -35,8 +36,11 @@ export interface AssetServer {
   setIndex(index: StaticIndex): void;
   getIndex(): StaticIndex;
   listen(): Promise<AddressInfo>;
-  /** Stop accepting, let in-flight responses finish within `graceMs`, close the rest. */
-  drain(graceMs: number): Promise<DrainResult>;
+  /**
+   * Answer health with 503 and close every connection after its answer; keep accepting for
+   * `delayMs` and while the answers under way at the start run; cut what is left at `graceMs`.
+   */
+  drain(graceMs: number, delayMs?: number): Promise<DrainResult>;
   readonly draining: boolean;
   close(): Promise<void>;
 }
@@ -53,8 +57,6 @@ export interface ServerOptions {
   /** Media mounts, resolved per request. */
   media?: MediaRuntime[];
 }
-
-const METRICS_HEADERS = ['Content-Type', 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control', 'no-store', 'X-Content-Type-Options', 'nosniff'];
 
 /** The static mount whose prefix the path falls under, longest prefix first. */
 function mountFor(mounts: MountIndex[], p: string): MountIndex | undefined {
@@ -86,37 +88,12 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
       : undefined;
   const healthPath = config.healthPath;
   const metricsPath = config.metricsPath;
-  const renderMetrics =
-    opts.renderMetrics ?? ((m: Metrics) => Promise.resolve(renderPrometheus(m.snapshot(), { workers: 1, workerRestarts: 0, uptimeSeconds: (Date.now() - startedAt) / 1000, version: VERSION })));
-
-  const answerHealth = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const a = healthAnswer({
-      draining,
-      files: index.fileCount,
-      mounts: index.mounts.length,
-      version: VERSION,
-      uptimeSeconds: (Date.now() - startedAt) / 1000,
-      indexBuiltAt: index.builtAt,
-      pid: process.pid,
-    });
-    res.writeHead(a.status, a.headers);
-    res.end(req.method === 'HEAD' ? undefined : a.body);
-  };
-
-  const answerMetrics = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    renderMetrics(metrics).then(
-      (text) => {
-        if (res.destroyed) return;
-        const body = Buffer.from(text);
-        res.writeHead(200, [...METRICS_HEADERS, 'Content-Length', String(body.length)]);
-        res.end(req.method === 'HEAD' ? undefined : body);
-      },
-      (e: unknown) => {
-        logError(`metrics: ${(e as Error).message}`);
-        if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
-      },
-    );
-  };
+  const service = serviceAnswers({
+    metrics,
+    renderMetrics: opts.renderMetrics,
+    startedAt,
+    facts: () => ({ draining, files: index.fileCount, mounts: index.mounts.length, indexBuiltAt: index.builtAt }),
+  });
 
   /** The static or media mount a path falls under. */
   const ownerOf = (p: string): MountIndex | MediaRuntime | undefined => mountFor(mounts, p) ?? mediaFor(media, p);
@@ -139,6 +116,12 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
   const route = (req: http.IncomingMessage, res: http.ServerResponse): RouteKind => {
     // while draining, every response closes its connection
     if (draining) res.shouldKeepAlive = false;
+    // RFC 9112 §3.2: several Host lines, or an invalid one, is a 400 on every route
+    if (!hostLinesOk(req.rawHeaders)) {
+      res.shouldKeepAlive = false;
+      sendCanned(req, res, BAD_REQUEST);
+      return 'other';
+    }
     const parsed = requestPath(req.url ?? '');
     if (!parsed.ok) {
       // A path this server would refuse is still the app's to judge when no mount owns it.
@@ -152,8 +135,8 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     const p = parsed.path;
     if (p === healthPath || p === metricsPath) {
       if (req.method !== 'GET' && req.method !== 'HEAD') sendCanned(req, res, METHOD_NOT_ALLOWED);
-      else if (p === healthPath) answerHealth(req, res);
-      else answerMetrics(req, res);
+      else if (p === healthPath) service.health(req, res);
+      else service.metrics(req, res);
       return 'service';
     }
     const entry = index.public.get(p);
@@ -229,20 +212,13 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     handler,
   );
   server.keepAliveTimeout = config.keepAliveTimeout;
-  // node's headersTimeout starts with the first byte: a connection that never sends one
-  // would stay open for good. Give it the same time, then close it.
-  server.on('connection', (socket: import('node:net').Socket) => socket.setTimeout(config.headersTimeout));
-  // With a 'timeout' listener node no longer closes timed-out sockets itself, so decide here:
-  // no response under way (silent, or idle past keepAliveTimeout) closes; a response being
-  // sent to a slow reader goes on, and node's header/request timeouts still apply.
-  server.on('timeout', (socket: import('node:net').Socket) => {
-    if ((socket as unknown as { _httpMessage?: unknown })._httpMessage == null) socket.destroy();
-    else socket.setTimeout(0);
-  });
+  const connections = manageConnections(server, { headersTimeout: config.headersTimeout, sendTimeout: config.sendTimeout });
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
   if (proxy !== undefined) {
     server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+      connections.release(socket as import('node:net').Socket);
       socket.on('error', () => socket.destroy());
+      if (!hostLinesOk(req.rawHeaders)) return rawAnswer(socket, 400, 'Bad Request');
       const parsed = requestPath(req.url ?? '');
       if (!parsed.ok) return rawAnswer(socket, 400, 'Bad Request');
       if (claimed(parsed.path)) return rawAnswer(socket, 404, 'Not Found');
@@ -274,9 +250,12 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     get draining() {
       return draining;
     },
-    drain(graceMs) {
+    drain(graceMs, delayMs = 0) {
       draining = true;
-      drained ??= drainServer(server, graceMs).finally(() => observer?.flush());
+      drained ??= drainServer(server, connections.sockets(), { graceMs, delayMs }).finally(() => {
+        connections.stop();
+        observer?.flush();
+      });
       return drained;
     },
     getIndex: () => index,
@@ -294,6 +273,7 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
       }),
     close: () =>
       new Promise<void>((resolve) => {
+        connections.stop();
         observer?.flush();
         if (!server.listening) {
           server.closeAllConnections();

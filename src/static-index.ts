@@ -12,7 +12,8 @@ import { UserError } from './errors.js';
 import { findManifest, type Manifest } from './manifest/index.js';
 import { BR, GZIP, IDENTITY, ZSTD, type Coding } from './negotiate.js';
 import { checkHeaderValue, rawHeaders, type RawHeaders } from './raw-headers.js';
-import { scanRootSync, type ScannedFile } from './scan.js';
+import { scanRootSync, type ScanOptions, type ScannedFile, type ScanResult } from './scan.js';
+import { slicer } from './slices.js';
 
 /** One representation of a file: the identity bytes or a precompressed sibling. */
 export interface Representation {
@@ -99,6 +100,14 @@ export interface IndexOptions {
   memoryLimit: number;
 }
 
+/** How a build shares its process: at startup nothing waits; a reload runs beside serving. */
+export interface BuildOptions {
+  /** Walks a root; the default is the synchronous walk (a reload walks in a worker thread). */
+  scan?: (root: string, opts: ScanOptions) => Promise<ScanResult>;
+  /** Give the event loop a turn after this many ms of work, so requests are answered meanwhile (0: never). */
+  sliceMs?: number;
+}
+
 const VARIANTS: { suffix: string; coding: Coding; bit: number }[] = [
   { suffix: '.br', coding: 'br', bit: BR },
   { suffix: '.zst', coding: 'zstd', bit: ZSTD },
@@ -126,15 +135,20 @@ class Budget {
   }
 }
 
-export async function buildIndex(mounts: StaticMount[], opts: IndexOptions): Promise<StaticIndex> {
+export async function buildIndex(mounts: StaticMount[], opts: IndexOptions, build: BuildOptions = {}): Promise<StaticIndex> {
   const t0 = performance.now();
   const budget = new Budget(opts.memoryThreshold, opts.memoryLimit);
   const built: MountIndex[] = [];
-  for (const m of mounts) built.push(await indexMount(m, budget));
+  const turn = slicer(build.sliceMs ?? 0);
+  for (const m of mounts) built.push(await indexMount(m, budget, build.scan, turn));
   const pub = new Map<string, Entry>();
   for (const mi of built) {
     if (mi.config.internal) continue;
-    for (const [k, v] of mi.files) pub.set(k, v);
+    for (const [k, v] of mi.files) {
+      pub.set(k, v);
+      const wait = turn();
+      if (wait) await wait;
+    }
   }
   const sum = (f: (m: MountIndex) => number) => built.reduce((a, m) => a + f(m), 0);
   return {
@@ -149,14 +163,24 @@ export async function buildIndex(mounts: StaticMount[], opts: IndexOptions): Pro
   };
 }
 
-async function indexMount(m: StaticMount, budget: Budget): Promise<MountIndex> {
+async function indexMount(
+  m: StaticMount,
+  budget: Budget,
+  walk: BuildOptions['scan'],
+  turn: () => Promise<void> | undefined,
+): Promise<MountIndex> {
   // the values every header block of the mount repeats are checked here, once
   checkHeaderValue('Cache-Control', m.immutableCacheControl, `${m.prefix}: immutableCacheControl`);
   if (m.cors !== false) checkHeaderValue('Access-Control-Allow-Origin', m.cors, `${m.prefix}: cors`);
-  const scan = scanRootSync(m.root, { followSymlinks: m.followSymlinks });
+  const scanOpts = { followSymlinks: m.followSymlinks };
+  const scan = walk ? await walk(m.root, scanOpts) : scanRootSync(m.root, scanOpts);
   const manifest = findManifest(m.root, m.manifest ?? undefined, m.manifestFormat ?? undefined, { prefix: m.prefix });
   const byRel = new Map<string, ScannedFile>();
-  for (const f of scan.files) byRel.set(f.rel, f);
+  for (const f of scan.files) {
+    byRel.set(f.rel, f);
+    const wait = turn();
+    if (wait) await wait;
+  }
 
   const manifestRel = manifest ? relativeManifest(m.root, manifest.file, scan.files) : undefined;
   const missing: string[] = [];
@@ -190,6 +214,8 @@ async function indexMount(m: StaticMount, budget: Budget): Promise<MountIndex> {
     const variantOf = VARIANTS.find((v) => f.rel.endsWith(v.suffix) && byRel.has(f.rel.slice(0, -v.suffix.length)));
     if (variantOf) continue; // a representation of another file, not a file of its own
     addFile(mi, f, byRel, isImmutable(f.rel), budget);
+    const wait = turn();
+    if (wait) await wait;
   }
   if (m.index) addIndexRoutes(mi, m.index);
   return mi;

@@ -82,3 +82,14 @@ t.test('a service path may not fall under a media prefix either', async (t) => {
     /healthPath "\/uploads\/health" falls under the mount prefix "\/uploads\/"/,
   );
 });
+
+t.test('sendTimeout and drainDelay: defaults, flags, and a drain delay longer than the grace period refused', async (t) => {
+  const d = resolveConfig(withRoot());
+  t.equal(d.sendTimeout, 60_000, "nginx's send_timeout");
+  t.equal(d.drainDelay, 0, 'a stop with nothing in flight is immediate');
+  const c = resolveConfig(withRoot({ env: { ASSETD_SEND_TIMEOUT: '0' }, flags: { 'drain-delay': '5000' } }));
+  t.equal(c.sendTimeout, 0, '0: no send timeout');
+  t.equal(c.drainDelay, 5000);
+  t.throws(() => resolveConfig(withRoot({ flags: { 'drain-delay': '20000' } })), new UserError('drainDelay (20000 ms) must not exceed shutdownTimeout (10000 ms)'));
+  t.throws(() => resolveConfig(withRoot({ flags: { 'send-timeout': '-1' } })), UserError);
+});

@@ -13,12 +13,18 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import t, { type Test } from 'tap';
 import { rawRequest, requestBytes, statusesIn, type RawResponse } from './helpers/raw-http.js';
+import { startAssetd } from './helpers/run.js';
 import { bigContent, captureLog, makeSite, startSite, type Site, type Started } from './helpers/site.js';
 
 interface Fault {
   name: string;
-  /** Break something after the server started. Return a reason to skip the row. */
-  inject(site: Site, server: Started): void | string;
+  /** Break something after the server started (`server` is there when it runs in this process). */
+  inject(site: Site, server: Started | undefined): void;
+  /**
+   * Run the server as its own process under an unprivileged user (nobody, when the tests run
+   * as root, who reads any file): for faults only file permissions can make.
+   */
+  unprivileged?: true;
   target: string;
   /** Acceptable statuses (0: connection closed without an answer). */
   status: number[];
@@ -27,8 +33,6 @@ interface Fault {
   check?(t: Test, res: RawResponse, site: Site): void;
 }
 
-
-const isRoot = process.getuid?.() === 0;
 
 const FAULTS: Fault[] = [
   {
@@ -82,10 +86,8 @@ const FAULTS: Fault[] = [
   },
   {
     name: 'streamed file made unreadable',
-    inject: (site) => {
-      if (isRoot) return 'running as root, which reads any file: permission faults cannot be injected';
-      fs.chmodSync(path.join(site.root, 'big.bin'), 0);
-    },
+    unprivileged: true,
+    inject: (site) => fs.chmodSync(path.join(site.root, 'big.bin'), 0),
     target: '/static/big.bin',
     status: [500],
     log: /big\.bin: cannot open \(EACCES\)/,
@@ -93,7 +95,7 @@ const FAULTS: Fault[] = [
   {
     name: 'routing throws (a corrupt index entry)',
     inject: (_site, server) => {
-      const entry = server.server.getIndex().public.get('/static/dir');
+      const entry = server!.server.getIndex().public.get('/static/dir');
       if (entry?.kind !== 'redirect') throw new Error('fixture: /static/dir should be a redirect');
       entry.location = '\u65e5/'; // a raw non-Latin-1 header value makes writeHead throw
     },
@@ -103,32 +105,68 @@ const FAULTS: Fault[] = [
   },
 ];
 
+/** The server a fault row runs against: its port, its log lines so far, itself when in this process. */
+interface UnderTest {
+  port: number;
+  log(): string[];
+  server?: Started;
+}
+
+const UNPRIVILEGED = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+
+/**
+ * The real CLI on the site, as nobody when the tests run as root (as the current user
+ * otherwise, who cannot read a mode-000 file either), with the tree made readable to it.
+ */
+async function startUnprivileged(t: Test, site: Site): Promise<UnderTest> {
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const open = (p: string) => {
+      const st = fs.lstatSync(p);
+      if (st.isSymbolicLink()) return;
+      fs.chmodSync(p, st.isDirectory() ? 0o755 : 0o644);
+      if (st.isDirectory()) for (const name of fs.readdirSync(p)) open(path.join(p, name));
+    };
+    open(site.dir);
+  }
+  const s = await startAssetd(['serve', '--host', '127.0.0.1', '--port', '0', '--root', site.root, '--index', 'index.html', '--memory-threshold', String(64 * 1024)], {
+    wrapper: asRoot ? UNPRIVILEGED : [],
+  });
+  t.teardown(s.stop);
+  const uid = fs.readFileSync(`/proc/${s.proc.pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1];
+  t.equal(uid, asRoot ? '65534' : String(process.getuid?.()), `the server runs as uid ${uid}`);
+  return { port: s.port, log: () => s.stderr().split('\n').filter((l) => l.startsWith('assetd: ') && !l.includes('listening on')) };
+}
+
 for (const fault of FAULTS) {
   t.test(`fault: ${fault.name}`, async (t) => {
     const site = makeSite(t, { bigSize: 1024 * 1024 });
-    const log = captureLog(t);
-    const server = await startSite(t, site);
-    const skip = fault.inject(site, server);
-    if (typeof skip === 'string') {
-      t.skip(skip);
-      return;
+    let under: UnderTest;
+    if (fault.unprivileged) under = await startUnprivileged(t, site);
+    else {
+      const log = captureLog(t);
+      const server = await startSite(t, site);
+      under = { port: server.port, log: () => log, server };
     }
-    const before = log.length;
-    const res = await rawRequest(server.port, requestBytes(fault.target), { waitMs: 5000 });
+    fault.inject(site, under.server);
+    const before = under.log().length;
+    const res = await rawRequest(under.port, requestBytes(fault.target), { waitMs: 5000 });
     t.notOk(res.timedOut, 'answered or closed within the wait');
     t.ok(fault.status.includes(res.status), `status ${res.status} is one of ${fault.status.join(', ')}`);
     fault.check?.(t, res, site);
     for (const s of site.secrets) t.notOk(res.raw.toString('latin1').includes(s), 'no secret in the answer');
-    const lines = log.slice(before);
+    // a server in its own process writes its line through a pipe: it may follow the answer
+    if (fault.log !== null) await waitFor(() => under.log().length > before);
+    const lines = under.log().slice(before);
     if (fault.log === null) t.equal(lines.length, 0, 'nothing logged');
     else {
       t.equal(lines.length, 1, `one log line: ${lines.join(' | ')}`);
       t.match(lines[0] ?? '', fault.log);
     }
     // everyone else is still served, and the same fault again is answered the same way
-    const other = await rawRequest(server.port, requestBytes('/static/css/site.css'));
+    const other = await rawRequest(under.port, requestBytes('/static/css/site.css'));
     t.equal(other.status, 200, 'another file is still served');
-    const again = await rawRequest(server.port, requestBytes(fault.target), { waitMs: 5000 });
+    const again = await rawRequest(under.port, requestBytes(fault.target), { waitMs: 5000 });
     t.equal(again.status, res.status, 'the same answer the second time');
   });
 }

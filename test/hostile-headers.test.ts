@@ -1,7 +1,7 @@
 /**
  * Malformed and extreme headers against the real server over raw sockets: each gets a
- * well-formed answer with an expected status (never a 5xx, never a hang), and the server
- * keeps serving afterwards.
+ * well-formed answer with the one status its RFC section gives (never a hang), and the
+ * server keeps serving afterwards.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,12 +26,13 @@ t.test('malformed and extreme headers', async (t) => {
     return c;
   };
   t.ok(HEADER_CASES.length >= 40, `${HEADER_CASES.length} header cases`);
+  t.same(HEADER_CASES.filter((hc) => !/^RFC \d+ §/.test(hc.rfc)).map((hc) => hc.name), [], 'every case names its RFC section');
   for (const hc of HEADER_CASES) {
     const ctx = await contextFor(hc.target);
     const bytes = requestBytes(hc.target, { method: hc.method, headers: hc.headers(ctx), host: hc.host });
     const res = await rawRequest(port, bytes, { waitMs: 5000 });
     t.notOk(res.timedOut, `${hc.name}: answered within the wait`);
-    t.ok(hc.status.includes(res.status), `${hc.name}: status ${res.status} is one of ${hc.status.join(', ')}`);
+    t.equal(res.status, hc.status, `${hc.name}: ${hc.rfc}`);
     const cl = res.headers['content-length'];
     if (cl !== undefined && (hc.method ?? 'GET') !== 'HEAD' && res.status !== 304) {
       t.equal(res.body.length, Number(cl), `${hc.name}: body matches Content-Length`);
@@ -64,6 +65,7 @@ t.test('header cases through the proxy: what the app receives', async (t) => {
   });
   const { port } = await startSite(t, site, { upstream: `http://127.0.0.1:${(app.address() as AddressInfo).port}` });
   t.ok(PROXY_HEADER_CASES.length >= 20, `${PROXY_HEADER_CASES.length} proxy header cases`);
+  t.same(PROXY_HEADER_CASES.filter((hc) => !/^RFC \d+ §/.test(hc.rfc)).map((hc) => hc.name), [], 'every case names its RFC section');
   for (const hc of PROXY_HEADER_CASES) {
     seen = [];
     const head = requestBytes(hc.target ?? '/app/echo', { method: hc.method, headers: hc.headers, host: hc.host });
@@ -72,7 +74,7 @@ t.test('header cases through the proxy: what the app receives', async (t) => {
     t.notOk(res.timedOut, `${hc.name}: answered or closed within the wait`);
     const statuses = statusesIn(res.raw).filter((s) => s !== 100);
     const status = statuses.length === 0 ? 0 : statuses[statuses.length - 1];
-    t.ok(hc.status.includes(status), `${hc.name}: status ${status} is one of ${hc.status.join(', ')}`);
+    t.equal(status, hc.status, `${hc.name}: ${hc.rfc}`);
     if (hc.check) t.equal(hc.check(res, seen), undefined, `${hc.name}: what the app received`);
     t.comment(`${hc.name}: ${status}; the app received ${seen.length} request(s)`);
   }

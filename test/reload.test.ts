@@ -81,3 +81,30 @@ t.test('Reloader runs one at a time and folds requests made during a run into on
   gates.shift()!();
   await d;
 });
+
+t.test('a reload build gives the event loop turns; a startup build does not', async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'assetd-reload-slices-'));
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(root, `f${i}.css`), `/* ${i} */`);
+  const config = resolveConfig({ flags: { root }, cwd: '/' });
+  const turnsDuring = async (build: () => Promise<unknown>) => {
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      if (done) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    await build();
+    done = true;
+    return turns;
+  };
+  t.equal(await turnsDuring(() => buildIndex(config.static, config)), 0, 'startup: one piece of work (nothing else is waiting)');
+  // a slice so short that every file ends one: the loop runs between files
+  const sliced = await turnsDuring(() => buildIndex(config.static, config, { sliceMs: 1e-9 }));
+  t.ok(sliced >= 400, `a sliced build let the event loop run ${sliced} times`);
+  const server = createAssetServer(config, await buildIndex(config.static, config));
+  const r = await reloadOnce(config, server);
+  t.match(r, { ok: true, files: 500 }, 'a reload (walk in a thread, sliced build) indexes the same tree');
+});

@@ -128,9 +128,11 @@ export async function serve(argv: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     if (!channel) logInfo(`${why}: draining (up to ${config.shutdownTimeout} ms)`);
-    void server.drain(config.shutdownTimeout).then((result) => {
+    void server.drain(config.shutdownTimeout, config.drainDelay).then(async (result) => {
       if (result === 'timeout') logError(`grace period of ${config.shutdownTimeout} ms over: remaining connections closed`);
       else if (!channel) logInfo('drained, exiting');
+      // a worker shares the port through the primary: leave only once nothing more comes its way
+      if (channel) await channel.leave();
       process.exit(0);
     });
   };
