@@ -12,10 +12,22 @@ export const BROTLI_MODULE = '/usr/lib/nginx/modules/ngx_http_brotli_static_modu
 export const MEDIA_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
 
 /**
- * Extensions of the types assetd serves from media as sandboxed attachments (its default
- * activeTypes: HTML, XHTML, SVG, XML, XSLT, RSS, Atom, JavaScript, ECMAScript).
+ * Extensions of the types assetd shows inline from media (its default inertTypes, an
+ * allow-list): images other than SVG, PDF, text and CSV, JSON, fonts, octet-stream. Any
+ * other extension is an attachment. Audio and video, shown inline too, are PLAYER_EXTENSIONS.
  */
-export const ACTIVE_EXTENSIONS = ['html', 'htm', 'shtml', 'xhtml', 'xht', 'svg', 'svgz', 'xml', 'xsl', 'xsd', 'rng', 'xslt', 'rss', 'atom', 'js', 'mjs', 'ecma'];
+export const INERT_EXTENSIONS = [
+  'png', 'jpg', 'jpeg', 'jpe', 'gif', 'webp', 'avif', 'apng', 'bmp', 'dib', 'ico', 'tif', 'tiff', 'heic', 'heif', 'jxl',
+  'pdf', 'txt', 'text', 'conf', 'def', 'list', 'log', 'in', 'ini', 'csv', 'json', 'map',
+  'woff', 'woff2', 'ttf', 'otf', 'ttc', 'bin', 'dms', 'lrf', 'mar', 'so', 'dist', 'distz', 'pkg', 'bpk', 'dump', 'elc', 'deploy', 'exe', 'dll', 'deb', 'dmg', 'iso', 'img', 'msi', 'msp', 'msm', 'buffer',
+];
+
+/** Extensions of the audio and video types of assetd's inertTypes: inline, with the player's policy. */
+export const PLAYER_EXTENSIONS = ['mp3', 'mpga', 'm2a', 'm3a', 'mp2', 'mp2a', 'm4a', 'mp4a', 'm4b', 'aac', 'adts', 'oga', 'ogg', 'spx', 'opus', 'wav', 'weba', 'flac', 'mp4', 'mp4v', 'mpg4', 'webm', 'ogv', 'mov', 'qt', 'm4v'];
+
+/** assetd's CSP on every media answer, and on inline audio and video (src/media-types.ts). */
+export const MEDIA_CSP = "sandbox; default-src 'none'";
+export const PLAYER_CSP = "sandbox allow-same-origin; default-src 'none'; media-src 'self'";
 
 /** Connections to the app each nginx worker keeps open when asked for keep-alive. */
 export const DEFAULT_UPSTREAM_KEEPALIVE = 32;
@@ -133,9 +145,9 @@ export function nginxConf(o) {
 
 /**
  * The media location: the uploads as they are on disk (no precompressed variants, no
- * compression), assetd's media Cache-Control and nosniff, and for the types a browser would
- * run in our origin, an attachment in a CSP sandbox (add_header in the inner location
- * replaces the outer ones, so both lists are complete).
+ * compression), assetd's media Cache-Control, nosniff and CSP sandbox on every answer; an
+ * attachment unless the extension is one of assetd's inert types (add_header in an inner
+ * location replaces the outer ones, so each list is complete).
  */
 function mediaLocation(media, brotli) {
   if (!media.prefix.startsWith('/') || !media.prefix.endsWith('/')) throw new Error('media prefix must start and end with "/"');
@@ -148,11 +160,17 @@ function mediaLocation(media, brotli) {
     ...(brotli ? ['            brotli_static off;'] : []),
     `            ${cache}`,
     '            add_header X-Content-Type-Options nosniff;',
-    `            location ~* \\.(?:${ACTIVE_EXTENSIONS.join('|')})$ {`,
+    '            add_header Content-Disposition attachment;',
+    `            add_header Content-Security-Policy ${quote(MEDIA_CSP)};`,
+    `            location ~* \\.(?:${INERT_EXTENSIONS.join('|')})$ {`,
     `                ${cache}`,
     '                add_header X-Content-Type-Options nosniff;',
-    '                add_header Content-Disposition attachment;',
-    '                add_header Content-Security-Policy sandbox;',
+    `                add_header Content-Security-Policy ${quote(MEDIA_CSP)};`,
+    '            }',
+    `            location ~* \\.(?:${PLAYER_EXTENSIONS.join('|')})$ {`,
+    `                ${cache}`,
+    '                add_header X-Content-Type-Options nosniff;',
+    `                add_header Content-Security-Policy ${quote(PLAYER_CSP)};`,
     '            }',
     '        }',
   ];

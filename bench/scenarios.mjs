@@ -3,7 +3,7 @@
  * the files come from corpus.mjs; ETags for revalidations are filled in per server by the
  * runner (a request with `revalidate: true` gets If-None-Match: <that server's ETag>).
  */
-import { ACTIVE_EXTENSIONS, MEDIA_CACHE_CONTROL } from './nginx-conf.mjs';
+import { INERT_EXTENSIONS, MEDIA_CACHE_CONTROL, MEDIA_CSP, PLAYER_CSP, PLAYER_EXTENSIONS } from './nginx-conf.mjs';
 
 /** What Chromium sends on a page load. */
 export const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br, zstd';
@@ -28,10 +28,13 @@ export const SCENARIO_TITLES = {
 /** The page bench/fast-app.mjs answers, in bytes. */
 export const FAST_APP_PAGE_BYTES = 1024;
 
-/** Does assetd serve this media file as a sandboxed attachment (an active type)? */
-export function isActiveMedia(file) {
+/** How assetd serves this media file: inline (an inert type), inline in the player's policy (audio, video), or an attachment. */
+export function mediaHandling(file) {
   const dot = file.lastIndexOf('.');
-  return dot > file.lastIndexOf('/') && ACTIVE_EXTENSIONS.includes(file.slice(dot + 1).toLowerCase());
+  const ext = dot > file.lastIndexOf('/') ? file.slice(dot + 1).toLowerCase() : '';
+  if (INERT_EXTENSIONS.includes(ext)) return { attachment: false, csp: MEDIA_CSP };
+  if (PLAYER_EXTENSIONS.includes(ext)) return { attachment: false, csp: PLAYER_CSP };
+  return { attachment: true, csp: MEDIA_CSP };
 }
 
 /** Other static servers measured on small-br with --peers, in the order they run. */
@@ -75,9 +78,8 @@ export function buildScenarios(files, opts) {
     requests: [{ path: p(files.largest), headers: {}, expect: { status: 200, encoding: 'identity', length: files.sizes[files.largest] } }],
   });
   if (opts.media) {
-    // the same headers from both: nosniff, the media Cache-Control, a sandbox for active types, no compression
-    const headers = { 'x-content-type-options': 'nosniff', 'cache-control': MEDIA_CACHE_CONTROL };
-    if (isActiveMedia(opts.media.file)) headers['content-security-policy'] = 'sandbox';
+    // the same headers from both: nosniff, the media Cache-Control, the CSP sandbox, no compression
+    const headers = { 'x-content-type-options': 'nosniff', 'cache-control': MEDIA_CACHE_CONTROL, 'content-security-policy': mediaHandling(opts.media.file).csp };
     plan('media', {
       needs: 'media',
       requests: [{ path: opts.media.prefix + opts.media.file, headers: { 'Accept-Encoding': BROWSER_ACCEPT_ENCODING }, expect: { status: 200, encoding: 'identity', length: opts.media.size, headers } }],

@@ -3,8 +3,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 // @ts-ignore plain ESM JavaScript without declarations
-import { ACTIVE_EXTENSIONS, BROTLI_MODULE, DEFAULT_UPSTREAM_KEEPALIVE, HASHED_URI_REGEX, MEDIA_CACHE_CONTROL, nginxConf } from '../bench/nginx-conf.mjs';
-import { ACTIVE_TYPES, MEDIA_CACHE_CONTROL as ASSETD_MEDIA_CACHE_CONTROL } from '../src/config.js';
+import { BROTLI_MODULE, INERT_EXTENSIONS, MEDIA_CSP, PLAYER_CSP, PLAYER_EXTENSIONS, DEFAULT_UPSTREAM_KEEPALIVE, HASHED_URI_REGEX, MEDIA_CACHE_CONTROL, nginxConf } from '../bench/nginx-conf.mjs';
+import { MEDIA_CACHE_CONTROL as ASSETD_MEDIA_CACHE_CONTROL } from '../src/config.js';
+import { INERT_TYPES, PLAYER_CSP as ASSETD_PLAYER_CSP, SANDBOX_CSP } from '../src/media-types.js';
 import { contentType } from '../src/content-type.js';
 import { baseType } from '../src/media-headers.js';
 import mime from 'mime';
@@ -77,32 +78,47 @@ t.test('proxy keep-alive: an upstream block keeping 64 connections, HTTP/1.1, an
   t.throws(() => nginxConf({ ...base, upstreamPort: 9001, upstreamKeepalive: 0 }), /upstreamKeepalive/);
 });
 
-t.test('media: the uploads as on disk, with assetd\'s media headers and a sandbox for active types', async (t) => {
+t.test('media: the uploads as on disk, with assetd\'s media headers: the sandbox on every answer, an attachment unless inert', async (t) => {
   const c = nginxConf({ ...base, media: { root: '/m', prefix: '/media/' } });
   const start = c.indexOf('location /media/ {');
   const media = c.slice(start, c.indexOf('\n        }\n', start));
   t.match(media, /alias \/m\/;/);
   t.match(media, /gzip off;\s+gzip_static off;\s+brotli_static off;/, 'no compression, no precompressed variants');
-  t.match(media, new RegExp(`add_header Cache-Control "${MEDIA_CACHE_CONTROL}";\\s+add_header X-Content-Type-Options nosniff;\\s+location ~\\*`));
-  const inner = /location ~\* (\S+) \{([^}]*)\}/.exec(media)!;
-  t.equal(inner[1], `\\.(?:${ACTIVE_EXTENSIONS.join('|')})$`);
-  t.match(inner[2], /add_header Cache-Control "public, max-age=0, must-revalidate";/, 'inner add_header replaces the outer list: all of it again');
-  t.match(inner[2], /add_header X-Content-Type-Options nosniff;/);
-  t.match(inner[2], /add_header Content-Disposition attachment;/);
-  t.match(inner[2], /add_header Content-Security-Policy sandbox;/);
+  t.match(media, new RegExp(`add_header Cache-Control "${MEDIA_CACHE_CONTROL}";\\s+add_header X-Content-Type-Options nosniff;\\s+add_header Content-Disposition attachment;\\s+add_header Content-Security-Policy "sandbox; default-src 'none'";\\s+location ~\\*`), 'by default: an attachment in the sandbox');
+  const inner = [...media.matchAll(/location ~\* (\S+) \{([^}]*)\}/g)];
+  t.equal(inner.length, 2);
+  t.equal(inner[0][1], `\\.(?:${INERT_EXTENSIONS.join('|')})$`);
+  t.equal(inner[1][1], `\\.(?:${PLAYER_EXTENSIONS.join('|')})$`);
+  for (const [, , body] of inner) {
+    t.match(body, /add_header Cache-Control "public, max-age=0, must-revalidate";/, 'inner add_header replaces the outer list: all of it again');
+    t.match(body, /add_header X-Content-Type-Options nosniff;/);
+    t.notMatch(body, /Content-Disposition/, 'inline');
+  }
+  t.match(inner[0][2], /add_header Content-Security-Policy "sandbox; default-src 'none'";/);
+  t.match(inner[1][2], /add_header Content-Security-Policy "sandbox allow-same-origin; default-src 'none'; media-src 'self'";/);
   t.notMatch(nginxConf({ ...base, brotliModule: null, media: { root: '/m', prefix: '/media/' } }), /brotli_static/, 'no brotli directive without the module');
   t.match(nginxConf({ ...base, media: { root: '/m', prefix: '/media/', cacheControl: 'private' } }), /add_header Cache-Control "private";/);
 });
 
-t.test('the media constants are assetd\'s: its Cache-Control, and the extensions of its active types', async (t) => {
+t.test('the media constants are assetd\'s: its Cache-Control, its CSPs, and the extensions of its inert types', async (t) => {
   t.equal(MEDIA_CACHE_CONTROL, ASSETD_MEDIA_CACHE_CONTROL);
-  for (const ext of ACTIVE_EXTENSIONS) t.ok(ACTIVE_TYPES.includes(baseType(contentType(`x.${ext}`))), `.${ext} is an active type for assetd`);
-  for (const type of ACTIVE_TYPES) {
+  t.equal(MEDIA_CSP, SANDBOX_CSP);
+  t.equal(PLAYER_CSP, ASSETD_PLAYER_CSP);
+  const player = (type: string) => type.startsWith('audio/') || type.startsWith('video/');
+  for (const ext of INERT_EXTENSIONS) {
+    const type = baseType(contentType(`x.${ext}`));
+    t.ok(INERT_TYPES.includes(type) && !player(type), `.${ext} (${type}) is inert for assetd`);
+  }
+  for (const ext of PLAYER_EXTENSIONS) {
+    const type = baseType(contentType(`x.${ext}`));
+    t.ok(INERT_TYPES.includes(type) && player(type), `.${ext} (${type}) is inert audio or video for assetd`);
+  }
+  for (const type of INERT_TYPES) {
     for (const ext of mime.getAllExtensions(type) ?? []) {
-      if (ACTIVE_TYPES.includes(baseType(contentType(`x.${ext}`)))) t.ok(ACTIVE_EXTENSIONS.includes(ext), `.${ext} (${type}) is in the nginx list`);
+      if (baseType(contentType(`x.${ext}`)) === type) t.ok((player(type) ? PLAYER_EXTENSIONS : INERT_EXTENSIONS).includes(ext), `.${ext} (${type}) is in the nginx list`);
     }
   }
-  t.notOk(ACTIVE_TYPES.includes(baseType(contentType('x.jpg'))), 'the generated upload is not active');
+  t.ok(INERT_TYPES.includes(baseType(contentType('x.jpg'))), 'the generated upload is inline');
 });
 
 t.test('access log: off, or to a file in combined format with buffered writes', async (t) => {

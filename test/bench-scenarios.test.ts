@@ -1,6 +1,6 @@
 import t from 'tap';
 // @ts-ignore plain ESM JavaScript without declarations
-import { BROWSER_ACCEPT_ENCODING, buildScenarios, FAST_APP_PAGE_BYTES, isActiveMedia, OWN_UPSTREAM, PEERS, planPhases, REVALIDATE_EVERY, schedule } from '../bench/scenarios.mjs';
+import { BROWSER_ACCEPT_ENCODING, buildScenarios, FAST_APP_PAGE_BYTES, mediaHandling, OWN_UPSTREAM, PEERS, planPhases, REVALIDATE_EVERY, schedule } from '../bench/scenarios.mjs';
 // @ts-ignore
 import { MEDIA_CACHE_CONTROL } from '../bench/nginx-conf.mjs';
 // @ts-ignore
@@ -34,18 +34,20 @@ t.test('every load scenario has a plan with what each answer must be', async (t)
   t.equal(plans.media.requests[0].expect.length, 1234);
 });
 
-t.test('media: the same headers from every server, a sandbox for the types a browser would run', async (t) => {
+t.test('media: the same headers from every server, the sandbox on every answer, attachments for all but inert types', async (t) => {
   const jpg = buildScenarios(files, { prefix: '/static/', connections: 50, media: { prefix: '/media/', file: 'u/p.jpg', size: 1234 } }).media;
   t.same(jpg.servers, ['assetd', 'nginx'], 'nginx side by side');
-  t.same(jpg.requests[0].expect, { status: 200, encoding: 'identity', length: 1234, headers: { 'x-content-type-options': 'nosniff', 'cache-control': MEDIA_CACHE_CONTROL } });
+  t.same(jpg.requests[0].expect, { status: 200, encoding: 'identity', length: 1234, headers: { 'x-content-type-options': 'nosniff', 'cache-control': MEDIA_CACHE_CONTROL, 'content-security-policy': "sandbox; default-src 'none'" } });
   t.equal(MEDIA_CACHE_CONTROL, 'public, max-age=0, must-revalidate');
   const svg = buildScenarios(files, { prefix: '/static/', connections: 50, media: { prefix: '/m/', file: 'u/logo.SVG', size: 9 } }).media;
-  t.equal(svg.requests[0].expect.headers['content-security-policy'], 'sandbox');
-  t.ok(isActiveMedia('a/b.html'));
-  t.ok(isActiveMedia('b.mjs'));
-  t.notOk(isActiveMedia('a.svg/b'), 'the extension of the name, not of a folder');
-  t.notOk(isActiveMedia('photo.jpg'));
-  t.notOk(isActiveMedia('README'));
+  t.equal(svg.requests[0].expect.headers['content-security-policy'], "sandbox; default-src 'none'");
+  t.ok(mediaHandling('a/b.html').attachment);
+  t.ok(mediaHandling('b.mjs').attachment);
+  t.ok(mediaHandling('feed.rdf').attachment, 'any type not on the allow-list');
+  t.ok(mediaHandling('a.jpg/b').attachment, 'the extension of the name, not of a folder');
+  t.notOk(mediaHandling('photo.jpg').attachment);
+  t.notOk(mediaHandling('README.txt').attachment);
+  t.match(mediaHandling('clip.mp4').csp, /media-src 'self'/, 'audio and video get the player policy');
 });
 
 t.test('proxy-keepalive: the 1 KiB page through both proxies and direct, checked for length and forwarding', async (t) => {
