@@ -99,7 +99,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
   const line = startLine(index, url, config.upstream, media);
-  if (!cluster.isWorker) logInfo(line);
+  if (!cluster.isWorker) logInfo(`${line} (pid ${process.pid})`);
   return { config, server, url, line };
 }
 
