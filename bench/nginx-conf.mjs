@@ -8,7 +8,7 @@
 
 export const BROTLI_MODULE = '/usr/lib/nginx/modules/ngx_http_brotli_static_module.so';
 
-/** assetd's Cache-Control for media mounts that are not signed (src/config.ts MEDIA_CACHE_CONTROL). */
+/** assetd's Cache-Control for media mounts that are not signed (src/config/config.ts MEDIA_CACHE_CONTROL). */
 export const MEDIA_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
 
 /**
@@ -25,7 +25,7 @@ export const INERT_EXTENSIONS = [
 /** Extensions of the audio and video types of assetd's inertTypes: inline, with the player's policy. */
 export const PLAYER_EXTENSIONS = ['mp3', 'mpga', 'm2a', 'm3a', 'mp2', 'mp2a', 'm4a', 'mp4a', 'm4b', 'aac', 'adts', 'oga', 'ogg', 'spx', 'opus', 'wav', 'weba', 'flac', 'mp4', 'mp4v', 'mpg4', 'webm', 'ogv', 'mov', 'qt', 'm4v'];
 
-/** assetd's CSP on every media answer, and on inline audio and video (src/media-types.ts). */
+/** assetd's CSP on every media answer, and on inline audio and video (src/media/policy.ts). */
 export const MEDIA_CSP = "sandbox; default-src 'none'";
 export const PLAYER_CSP = "sandbox allow-same-origin; default-src 'none'; media-src 'self'";
 

@@ -1,12 +1,12 @@
 import http from 'node:http';
 import zlib from 'node:zlib';
 import t from 'tap';
-import { ACCEL_CACHE_CONTROL, accelOverrides, accelPath, sourceFor, type AccelSource } from '../src/accel.js';
-import { resolveConfig } from '../src/config.js';
-import { createProxy } from '../src/proxy.js';
-import { createAssetServer } from '../src/server.js';
-import { buildIndex } from '../src/static-index.js';
-import { withOverrides } from '../src/static.js';
+import { ACCEL_CACHE_CONTROL, accelOverrides, accelPath, sourceFor, type AccelSource } from '../src/proxy/accel.js';
+import { resolveConfig } from '../src/config/config.js';
+import { createProxy } from '../src/proxy/forward.js';
+import { createAssetServer } from '../src/server/server.js';
+import { buildIndex } from '../src/static/build.js';
+import { withOverrides } from '../src/static/answer.js';
 import { closeServer, listen, request, startStack, tempDir } from './helpers/stack.js';
 
 t.test('accelPath: absolute paths, decoded once, no dot segments', async (t) => {

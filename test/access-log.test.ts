@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { escapeField, formatCombined, formatJson, formatterFor, LogBuffer, timeLocal, type RequestFacts } from '../src/access-log.js';
+import { escapeField, formatCombined, formatJson, formatterFor, LogBuffer, timeLocal, type RequestFacts } from '../src/observe/access-log.js';
 
 const base: RequestFacts = {
   time: Date.UTC(2026, 10, 22, 0, 20, 19, 500),

@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { DEFAULT_BACKOFF, recordCrash, restartDelay } from '../src/backoff.js';
+import { DEFAULT_BACKOFF, recordCrash, restartDelay } from '../src/runtime/backoff.js';
 
 const policy = { baseMs: 100, capMs: 1000, windowMs: 10_000 };
 

@@ -5,8 +5,8 @@ import zlib from 'node:zlib';
 // @ts-ignore plain ESM JavaScript without declarations
 import { generateTree, parseStartLine, treeLayout, workersOnLine } from '../bench/startup.mjs';
 import { startLine } from '../src/commands/serve.js';
-import { buildIndex, type StaticIndex } from '../src/static-index.js';
-import { resolveConfig } from '../src/config.js';
+import { buildIndex, type StaticIndex } from '../src/static/build.js';
+import { resolveConfig } from '../src/config/config.js';
 
 t.test('parseStartLine reads the line assetd prints', async (t) => {
   const index = {

@@ -7,8 +7,8 @@
 import type http from 'node:http';
 import net from 'node:net';
 import t from 'tap';
-import { IdleWatch } from '../src/body-timeout.js';
-import { resolveConfig } from '../src/config.js';
+import { IdleWatch } from '../src/proxy/body-timeout.js';
+import { resolveConfig } from '../src/config/config.js';
 import { request, startStack, waitFor } from './helpers/stack.js';
 
 t.setTimeout(60_000);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { evaluate, evaluateRequest, httpDateSeconds, ifRangeHolds, matchesStrong, matchesWeak, parseEtagList } from '../src/conditional.js';
+import { evaluate, evaluateRequest, httpDateSeconds, ifRangeHolds, matchesStrong, matchesWeak, parseEtagList } from '../src/http/conditional.js';
 
 const ETAG = '"abc-123"';
 const LM = 1_700_000_000; // seconds

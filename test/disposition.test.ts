@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { asciiFallback, contentDisposition, encodeExtValue } from '../src/disposition.js';
+import { asciiFallback, contentDisposition, encodeExtValue } from '../src/http/disposition.js';
 
 /** Parse `filename*=UTF-8''...` back to a string, as a browser does. */
 function decodeExt(header: string): string {

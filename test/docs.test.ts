@@ -2,7 +2,7 @@
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
-import { MEDIA_FIELDS, MOUNT_FIELDS, SERVE_FLAGS, TOP_FIELDS, envName } from '../src/config.js';
+import { MEDIA_FIELDS, MOUNT_FIELDS, SERVE_FLAGS, TOP_FIELDS, envName } from '../src/config/config.js';
 import { repoRoot } from './helpers/run.js';
 
 const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { healthAnswer } from '../src/health.js';
+import { healthAnswer } from '../src/server/health.js';
 
 const facts = { draining: false, files: 709, mounts: 2, version: '1.2.3', uptimeSeconds: 61.9, indexBuiltAt: Date.UTC(2026, 0, 2), pid: 4242 };
 

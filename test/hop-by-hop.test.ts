@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { clientAddress, clientResponseHeaders, connectionTokens, isHopByHop, relayedResponseHeaders, UNTRUSTED_FORWARDING_HEADERS, upstreamRequestHeaders, type ForwardInfo } from '../src/hop-by-hop.js';
+import { clientAddress, clientResponseHeaders, connectionTokens, isHopByHop, relayedResponseHeaders, UNTRUSTED_FORWARDING_HEADERS, upstreamRequestHeaders, type ForwardInfo } from '../src/http/hop-by-hop.js';
 
 const info: ForwardInfo = { clientIp: '10.0.0.7', proto: 'http', keepHost: true, upstreamHost: '127.0.0.1:8000' };
 

@@ -104,7 +104,7 @@ t.test('the harness can fail: following symlinks out of the root is reported as 
 /**
  * The path the app would see, decoded leniently (each valid %XX once, bytes as Latin-1 when
  * not UTF-8), with absolute-form reduced and repeated slashes collapsed. Independent of
- * src/paths.ts on purpose: it judges what the server forwarded.
+ * src/http/request-path.ts on purpose: it judges what the server forwarded.
  */
 function appView(target: string): string {
   let p = target.replace(/^[a-z]+:\/\/[^/?#]*/i, '').split(/[?#]/)[0];

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { baseType, mediaEtag, mediaHeaders } from '../src/media-headers.js';
-import { INERT_TYPES, mediaPolicy, PLAYER_CSP } from '../src/media-types.js';
-import { Secret } from '../src/sign.js';
+import { baseType, mediaEtag, mediaHeaders } from '../src/media/headers.js';
+import { INERT_TYPES, mediaPolicy, PLAYER_CSP } from '../src/media/policy.js';
+import { Secret } from '../src/media/sign.js';
 
 const mount = { inertTypes: INERT_TYPES, inlineTypes: [] as string[], cacheControl: 'public, max-age=0, must-revalidate', signed: null };
 const st = { size: 1234, mtimeMs: 1_700_000_000_123.7, ino: 4242 };

@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveConfig, type Config } from '../src/config.js';
+import { resolveConfig, type Config } from '../src/config/config.js';
 import { UserError } from '../src/errors.js';
 import { setQuiet } from '../src/log.js';
-import { prepareMedia, resolveMedia, releaseMedia, serveMediaFile } from '../src/media.js';
+import { prepareMedia, resolveMedia, releaseMedia, serveMediaFile } from '../src/media/resolve.js';
 import { startServer, type Running } from '../src/commands/serve.js';
-import { Secret, signedUrl } from '../src/sign.js';
+import { Secret, signedUrl } from '../src/media/sign.js';
 
 setQuiet(true);
 const SECRET = 'media-signing-key-for-tests-0123456789abcdef';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { encodingIndex, kindIndex, mergeSnapshots, Metrics, renderPrometheus, statusClass, UPSTREAM_BUCKETS } from '../src/metrics.js';
+import { encodingIndex, kindIndex, mergeSnapshots, Metrics, renderPrometheus, statusClass, UPSTREAM_BUCKETS } from '../src/observe/metrics.js';
 
 const facts = { workers: 2, workerRestarts: 1, uptimeSeconds: 12.7, version: '9.9.9' };
 

@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { BR, choose, CODING_BIT, GZIP, IDENTITY, parseAcceptEncoding, ZSTD, type Coding } from '../src/negotiate.js';
+import { BR, choose, CODING_BIT, GZIP, IDENTITY, parseAcceptEncoding, ZSTD, type Coding } from '../src/http/negotiate.js';
 
 const CODINGS: Coding[] = ['identity', 'gzip', 'br', 'zstd'];
 const ALIASES: Record<string, Coding> = { identity: 'identity', gzip: 'gzip', 'x-gzip': 'gzip', br: 'br', zstd: 'zstd' };

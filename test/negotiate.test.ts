@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { AcceptCache, BR, choose, GZIP, IDENTITY, parseAcceptEncoding, ZSTD } from '../src/negotiate.js';
+import { AcceptCache, BR, choose, GZIP, IDENTITY, parseAcceptEncoding, ZSTD } from '../src/http/negotiate.js';
 
 t.test('no header or empty header: identity only', async (t) => {
   t.equal(parseAcceptEncoding(undefined), IDENTITY);

@@ -1,9 +1,9 @@
 import t from 'tap';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatJson } from '../src/access-log.js';
-import { Metrics } from '../src/metrics.js';
-import { Observer, sentEncoding, sentLength, setUpstreamTime } from '../src/observe.js';
+import { formatJson } from '../src/observe/access-log.js';
+import { Metrics } from '../src/observe/metrics.js';
+import { Observer, sentEncoding, sentLength, setUpstreamTime } from '../src/observe/observer.js';
 
 t.test('sentEncoding reads the header block, any case', async (t) => {
   t.equal(sentEncoding(null), 'identity');

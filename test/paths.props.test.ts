@@ -6,7 +6,7 @@
 import path from 'node:path';
 import t from 'tap';
 import fc from 'fast-check';
-import { normalise, requestPath } from '../src/paths.js';
+import { normalise, requestPath } from '../src/http/request-path.js';
 
 const ROOT = '/srv/site/static';
 

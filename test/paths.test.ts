@@ -1,5 +1,5 @@
 import t from 'tap';
-import { declaredPath, hasHiddenSegment, isHidden, normalise, requestPath } from '../src/paths.js';
+import { declaredPath, hasHiddenSegment, isHidden, normalise, requestPath } from '../src/http/request-path.js';
 
 const ok = (target: string) => {
   const r = requestPath(target);

@@ -7,11 +7,11 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { staticAccelSources } from '../src/accel.js';
-import { resolveConfig } from '../src/config.js';
-import { createProxy } from '../src/proxy.js';
-import { createAssetServer } from '../src/server.js';
-import { buildIndex } from '../src/static-index.js';
+import { staticAccelSources } from '../src/proxy/accel.js';
+import { resolveConfig } from '../src/config/config.js';
+import { createProxy } from '../src/proxy/forward.js';
+import { createAssetServer } from '../src/server/server.js';
+import { buildIndex } from '../src/static/build.js';
 import { djangoSkipReason, startGunicorn } from './helpers/gunicorn.js';
 import { request, tempDir } from './helpers/stack.js';
 

@@ -1,7 +1,7 @@
 /** Properties of parseRange: whatever the header and size, a range never leaves [0, size). */
 import t from 'tap';
 import fc from 'fast-check';
-import { parseRange } from '../src/range.js';
+import { parseRange } from '../src/http/range.js';
 
 const num = fc.oneof(fc.nat({ max: 2000 }).map(String), fc.bigInt({ min: 0n, max: 10n ** 30n }).map(String), fc.constantFrom('', ' ', '-1', '1.5', '0x10', '1e3', 'abc', '00'));
 const header = fc.oneof(

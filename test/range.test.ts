@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { parseRange } from '../src/range.js';
+import { parseRange } from '../src/http/range.js';
 
 t.test('single ranges', async (t) => {
   t.same(parseRange('bytes=0-0', 100), { kind: 'single', start: 0, end: 0 });

@@ -2,7 +2,7 @@ import t from 'tap';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UserError } from '../src/errors.js';
-import { rawHeaders, SPLICE, writeHeadRaw } from '../src/raw-headers.js';
+import { rawHeaders, SPLICE, writeHeadRaw } from '../src/http/raw-headers.js';
 
 t.test('rawHeaders splits framing from the rest and checks every value once', async (t) => {
   const h = rawHeaders(['Content-Type', 'text/css', 'Content-Length', '10', 'ETag', '"x"']);

@@ -2,10 +2,10 @@ import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveConfig } from '../src/config.js';
-import { describeReload, reloadOnce, Reloader, type ReloadResult } from '../src/reload.js';
-import { createAssetServer } from '../src/server.js';
-import { buildIndex } from '../src/static-index.js';
+import { resolveConfig } from '../src/config/config.js';
+import { describeReload, reloadOnce, Reloader, type ReloadResult } from '../src/runtime/reload.js';
+import { createAssetServer } from '../src/server/server.js';
+import { buildIndex } from '../src/static/build.js';
 
 function tree(t: Tap.Test) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assetd-reload-'));

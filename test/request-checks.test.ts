@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { hostLinesOk, parseErrorAnswer, validHostValue } from '../src/request-checks.js';
+import { hostLinesOk, parseErrorAnswer, validHostValue } from '../src/http/request-checks.js';
 
 t.test('Host values: uri-host [":" port] (RFC 9110 §7.2, RFC 3986 §3.2.2)', async (t) => {
   for (const ok of ['example.com', 'example.com:8080', 'EXAMPLE.com', '127.0.0.1', '127.0.0.1:80', '[::1]', '[::1]:8080', '[2001:db8::7]', '[::ffff:192.0.2.1]', '[v1.fe80::a+en1]', 'a-b_c~d', 'x:', '', 'a%20b', "!$&'()*+,;=", 'localhost']) {

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveConfig } from '../src/config.js';
-import { createAssetServer } from '../src/server.js';
-import { buildIndex } from '../src/static-index.js';
+import { resolveConfig } from '../src/config/config.js';
+import { createAssetServer } from '../src/server/server.js';
+import { buildIndex } from '../src/static/build.js';
 
 async function running(t: Tap.Test, flags: Record<string, string> = {}) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'assetd-server-'));

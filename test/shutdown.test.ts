@@ -2,7 +2,7 @@ import t from 'tap';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { drainServer } from '../src/shutdown.js';
+import { drainServer } from '../src/server/drain.js';
 
 /** A server whose /slow?ms answer takes that long, sent in two halves; it tracks its sockets. */
 async function slowServer(t: Tap.Test): Promise<{ server: http.Server; port: number; sockets: Set<net.Socket> }> {

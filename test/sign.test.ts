@@ -1,8 +1,8 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { inspect } from 'node:util';
-import { encodePath, Secret, signature, signedUrl, verify } from '../src/sign.js';
-import { requestPath } from '../src/paths.js';
+import { encodePath, Secret, signature, signedUrl, verify } from '../src/media/sign.js';
+import { requestPath } from '../src/http/request-path.js';
 
 const secret = new Secret('correct horse battery staple 0123456789');
 const NOW = 1_700_000_000;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { look, lookInterval, type Stall } from '../src/stall.js';
+import { look, lookInterval, type Stall } from '../src/server/stall.js';
 
 t.test('look: nothing waiting on the client is never a stall', async (t) => {
   t.equal(look(null, 0, 100, 5000, 1000), null);

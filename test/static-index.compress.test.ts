@@ -1,9 +1,9 @@
 import t from 'tap';
 import http from 'node:http';
 import zlib from 'node:zlib';
-import { resolveConfig } from '../src/config.js';
-import { createAssetServer } from '../src/server.js';
-import { buildIndex } from '../src/static-index.js';
+import { resolveConfig } from '../src/config/config.js';
+import { createAssetServer } from '../src/server/server.js';
+import { buildIndex } from '../src/static/build.js';
 import { tempDir, writeTree } from './helpers/cli.js';
 
 const css = Array.from({ length: 300 }, (_, i) => `.r${i} { margin: ${i}px; }`).join('\n');

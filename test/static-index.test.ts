@@ -1,9 +1,9 @@
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveConfig, type StaticMount } from '../src/config.js';
+import { resolveConfig, type StaticMount } from '../src/config/config.js';
 import { UserError } from '../src/errors.js';
-import { buildIndex, type FileEntry } from '../src/static-index.js';
+import { buildIndex, type FileEntry } from '../src/static/build.js';
 import { collectedTree, cssText, tempDir, write } from './helpers/fixture.js';
 
 function mount(root: string, extra: Record<string, unknown> = {}): StaticMount {

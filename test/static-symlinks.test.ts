@@ -6,9 +6,9 @@
 import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveConfig, type StaticMount } from '../src/config.js';
-import { hiddenTarget } from '../src/scan.js';
-import { buildIndex } from '../src/static-index.js';
+import { resolveConfig, type StaticMount } from '../src/config/config.js';
+import { hiddenTarget } from '../src/static/scan.js';
+import { buildIndex } from '../src/static/build.js';
 import { tempDir, write } from './helpers/fixture.js';
 import { request, startAssetd } from './helpers/run.js';
 

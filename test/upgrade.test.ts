@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
 import WebSocket, { WebSocketServer } from 'ws';
-import { relayFraming, responseHead } from '../src/upgrade.js';
+import { relayFraming, responseHead } from '../src/proxy/upgrade.js';
 import { rawTcpApp } from './helpers/raw-app.js';
 import { closeServer, startStack, tempDir, waitFor } from './helpers/stack.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseUpstream } from '../src/upstream-target.js';
+import { parseUpstream } from '../src/http/upstream-target.js';
 
 t.test('http origins', async (t) => {
   const a = parseUpstream('http://127.0.0.1:8000');

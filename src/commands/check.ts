@@ -1,5 +1,5 @@
 import { formatBytes, loadConfig, parseServeFlags } from './serve.js';
-import { buildIndex, type MountIndex } from '../static-index.js';
+import { buildIndex, type MountIndex } from '../static/build.js';
 
 export interface MountReport {
   lines: string[];

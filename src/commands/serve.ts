@@ -3,16 +3,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runPrimary, workerChannel } from '../cluster.js';
-import { resolveConfig, SERVE_FLAGS, envName, type Config } from '../config.js';
+import { runPrimary, workerChannel } from '../runtime/cluster.js';
+import { resolveConfig, SERVE_FLAGS, envName, type Config } from '../config/config.js';
 import { UserError } from '../errors.js';
 import { logError, logInfo } from '../log.js';
-import { mediaAccelSources, staticAccelSources } from '../accel.js';
-import { createProxy, type Proxy } from '../proxy.js';
-import { prepareMedia, type MediaRuntime } from '../media.js';
-import { describeReload, reloadOnce, Reloader } from '../reload.js';
-import { createAssetServer, type AssetServer, type ServerOptions } from '../server.js';
-import { buildIndex, type StaticIndex } from '../static-index.js';
+import { mediaAccelSources, staticAccelSources } from '../proxy/accel.js';
+import { createProxy, type Proxy } from '../proxy/forward.js';
+import { prepareMedia, type MediaRuntime } from '../media/resolve.js';
+import { describeReload, reloadOnce, Reloader } from '../runtime/reload.js';
+import { createAssetServer, type AssetServer, type ServerOptions } from '../server/server.js';
+import { buildIndex, type StaticIndex } from '../static/build.js';
 
 type FlagValues = Record<string, string | boolean | undefined>;
 

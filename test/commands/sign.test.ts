@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { signLink } from '../../src/commands/sign.js';
 import { UserError } from '../../src/errors.js';
-import { requestPath } from '../../src/paths.js';
-import { Secret, verify } from '../../src/sign.js';
+import { requestPath } from '../../src/http/request-path.js';
+import { Secret, verify } from '../../src/media/sign.js';
 
 const KEY = 'a-media-signing-key-of-forty-bytes-00000';
 const NOW = 1_700_000_000;

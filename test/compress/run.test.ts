@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { compressTree, formatSummary } from '../../src/compress/run.js';
-import { scanRoot } from '../../src/scan.js';
+import { scanRoot } from '../../src/static/scan.js';
 import { listTree, startCli, tempDir, writeTree } from '../helpers/cli.js';
 
 const css = Array.from({ length: 400 }, (_, i) => `.rule-${i} { color: #${(i * 2654435761 % 0xffffff).toString(16).padStart(6, '0')}; margin: ${i % 7}px; }`).join('\n');

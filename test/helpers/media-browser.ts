@@ -19,11 +19,11 @@
 import http from 'node:http';
 import type { Test } from 'tap';
 import path from 'node:path';
-import { resolveConfig } from '../../src/config.js';
+import { resolveConfig } from '../../src/config/config.js';
 import { startServer } from '../../src/commands/serve.js';
-import { contentType } from '../../src/content-type.js';
+import { contentType } from '../../src/http/content-type.js';
 import { setQuiet } from '../../src/log.js';
-import { baseType } from '../../src/media-types.js';
+import { baseType } from '../../src/media/policy.js';
 import { tempDir, write } from './fixture.js';
 import { hostileUploads, pdf, png, SVG_PAGE, wav } from './uploads.js';
 

@@ -7,11 +7,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { staticAccelSources } from '../../src/accel.js';
-import { resolveConfig } from '../../src/config.js';
-import { createProxy } from '../../src/proxy.js';
-import { createAssetServer, type AssetServer } from '../../src/server.js';
-import { buildIndex } from '../../src/static-index.js';
+import { staticAccelSources } from '../../src/proxy/accel.js';
+import { resolveConfig } from '../../src/config/config.js';
+import { createProxy } from '../../src/proxy/forward.js';
+import { createAssetServer, type AssetServer } from '../../src/server/server.js';
+import { buildIndex } from '../../src/static/build.js';
 
 export interface Stack {
   url: string;

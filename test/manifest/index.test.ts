@@ -1,10 +1,10 @@
 import t from 'tap';
 import http from 'node:http';
 import path from 'node:path';
-import { resolveConfig } from '../../src/config.js';
+import { resolveConfig } from '../../src/config/config.js';
 import { detectFormat, findManifest } from '../../src/manifest/index.js';
-import { createAssetServer } from '../../src/server.js';
-import { buildIndex } from '../../src/static-index.js';
+import { createAssetServer } from '../../src/server/server.js';
+import { buildIndex } from '../../src/static/build.js';
 import { tempDir, writeTree } from '../helpers/cli.js';
 
 t.test('detection of each format', async (t) => {

@@ -10,8 +10,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from './errors.js';
-import { hasHiddenSegment, isHidden } from './paths.js';
+import { UserError } from '../errors.js';
+import { hasHiddenSegment, isHidden } from '../http/request-path.js';
 
 export interface ScannedFile {
   /** Path relative to the root, '/'-separated. */

@@ -2,14 +2,14 @@
  * Response headers for a media file: what an upload may and may not do in a browser.
  * Pure: given the mount's policy, the file name and its stat, returns the header blocks.
  * Every answer carries `X-Content-Type-Options: nosniff` and a CSP sandbox; a type not known
- * to be inert (see media-types.ts) and not in the mount's inlineTypes is also an attachment.
+ * to be inert (see policy.ts) and not in the mount's inlineTypes is also an attachment.
  */
-import type { MediaMount } from './config.js';
-import { contentType } from './content-type.js';
-import { contentDisposition } from './disposition.js';
-import { mediaPolicy } from './media-types.js';
+import type { MediaMount } from '../config/config.js';
+import { contentType } from '../http/content-type.js';
+import { contentDisposition } from '../http/disposition.js';
+import { mediaPolicy } from './policy.js';
 
-export { baseType } from './media-types.js';
+export { baseType } from './policy.js';
 
 export interface MediaStat {
   size: number;

@@ -8,7 +8,7 @@
  * `inlineTypes` adds types to those shown inline (an SVG avatar opened on its own), never
  * takes the sandbox away, so nothing an uploader wrote runs in the site's origin.
  */
-import type { MediaMount } from './config.js';
+import type { MediaMount } from '../config/config.js';
 
 /** The default `inertTypes`: images other than SVG, audio, video, PDF, plain text and CSV, JSON, fonts, octet-stream. */
 export const INERT_TYPES = [

@@ -1,10 +1,10 @@
 /** The two service paths: the health answer and the metrics text, from what the server knows. */
 import type http from 'node:http';
 import { healthAnswer, type HealthFacts } from './health.js';
-import { logError } from './log.js';
-import { renderPrometheus, type Metrics } from './metrics.js';
-import { SERVER_ERROR, sendCanned } from './send.js';
-import { VERSION } from './version.js';
+import { logError } from '../log.js';
+import { renderPrometheus, type Metrics } from '../observe/metrics.js';
+import { SERVER_ERROR, sendCanned } from '../respond/send.js';
+import { VERSION } from '../version.js';
 
 const METRICS_HEADERS = ['Content-Type', 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control', 'no-store', 'X-Content-Type-Options', 'nosniff'];
 

@@ -3,12 +3,12 @@
  * the conditionals, honour a Range, then send precomputed headers and the bytes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { evaluateRequest, ifRangeHolds } from './conditional.js';
-import { AcceptCache, choose } from './negotiate.js';
-import { parseRange } from './range.js';
-import { writeHeadRaw } from './raw-headers.js';
-import { METHOD_NOT_ALLOWED, PRECONDITION_FAILED, sendCanned, sendFile, canned } from './send.js';
-import { raw200, raw304, type FileEntry, type Representation } from './static-index.js';
+import { evaluateRequest, ifRangeHolds } from '../http/conditional.js';
+import { AcceptCache, choose } from '../http/negotiate.js';
+import { parseRange } from '../http/range.js';
+import { writeHeadRaw } from '../http/raw-headers.js';
+import { METHOD_NOT_ALLOWED, PRECONDITION_FAILED, sendCanned, sendFile, canned } from '../respond/send.js';
+import { raw200, raw304, type FileEntry, type Representation } from './build.js';
 
 const acceptCache = new AcceptCache();
 const VARY = ['Vary', 'Accept-Encoding'];

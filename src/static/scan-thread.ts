@@ -5,7 +5,7 @@
  * entry point.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { scanRootSync, type ScanOptions, type ScanResult } from './scan.js';
 
 interface Job {

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
-import { logError } from './log.js';
-import { rawHeaders, writeHeadRaw, type RawHeaders } from './raw-headers.js';
+import { logError } from '../log.js';
+import { rawHeaders, writeHeadRaw, type RawHeaders } from '../http/raw-headers.js';
 
 const TEXT = 'text/plain; charset=utf-8';
 

@@ -6,13 +6,13 @@
  * Messages between primary and workers are plain objects tagged `assetd`.
  */
 import cluster, { type Worker } from 'node:cluster';
-import type { Config } from './config.js';
-import { logError, logInfo } from './log.js';
-import { mergeSnapshots, renderPrometheus, type MetricsSnapshot } from './metrics.js';
+import type { Config } from '../config/config.js';
+import { logError, logInfo } from '../log.js';
+import { mergeSnapshots, renderPrometheus, type MetricsSnapshot } from '../observe/metrics.js';
 import type { ReloadResult } from './reload.js';
 import { describeReload, Reloader } from './reload.js';
 import { DEFAULT_BACKOFF, recordCrash, restartDelay } from './backoff.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 /** Primary → worker. */
 export type ToWorker =

@@ -5,20 +5,20 @@
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { isCompressible, worthKeeping } from './compress/policy.js';
-import type { StaticMount } from './config.js';
-import { contentType } from './content-type.js';
-import { UserError } from './errors.js';
-import { findManifest, type Manifest } from './manifest/index.js';
-import { BR, GZIP, IDENTITY, ZSTD, type Coding } from './negotiate.js';
-import { checkHeaderValue, rawHeaders, type RawHeaders } from './raw-headers.js';
+import { isCompressible, worthKeeping } from '../compress/policy.js';
+import type { StaticMount } from '../config/config.js';
+import { contentType } from '../http/content-type.js';
+import { UserError } from '../errors.js';
+import { findManifest, type Manifest } from '../manifest/index.js';
+import { BR, GZIP, IDENTITY, ZSTD, type Coding } from '../http/negotiate.js';
+import { checkHeaderValue, rawHeaders, type RawHeaders } from '../http/raw-headers.js';
 import { scanRootSync, type ScanOptions, type ScannedFile, type ScanResult } from './scan.js';
 import { slicer } from './slices.js';
 
 /** One representation of a file: the identity bytes or a precompressed sibling. */
 export interface Representation {
   coding: Coding;
-  /** Negotiation bit (see negotiate.ts). */
+  /** Negotiation bit (see http/negotiate.ts). */
   bit: number;
   size: number;
   etag: string;
@@ -29,7 +29,7 @@ export interface Representation {
   /** Flat [name, value, ...] header lists, ready for writeHead. */
   h200: string[];
   h304: string[];
-  /** h200 and h304 ready to write as text (raw-headers.ts), made on first use. */
+  /** h200 and h304 ready to write as text (http/raw-headers.ts), made on first use. */
   r200: RawHeaders | undefined;
   r304: RawHeaders | undefined;
   /** 206 headers without Content-Range and Content-Length (added per request). */

@@ -4,7 +4,7 @@
  * A slow upload that keeps sending is never cut; one that stops is.
  */
 import type { IncomingMessage } from 'node:http';
-import { logError } from './log.js';
+import { logError } from '../log.js';
 
 /** setTimeout's largest delay; a longer one would fire at once. */
 const MAX_DELAY = 2 ** 31 - 1;

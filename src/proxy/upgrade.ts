@@ -9,10 +9,10 @@ import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type net from 'node:net';
 import { Transform, type Duplex, type TransformCallback } from 'node:stream';
-import { clientAddress, relayedResponseHeaders, upstreamRequestHeaders } from './hop-by-hop.js';
-import { logError } from './log.js';
-import { upstreamPath } from './proxy.js';
-import type { UpstreamTarget } from './upstream-target.js';
+import { clientAddress, relayedResponseHeaders, upstreamRequestHeaders } from '../http/hop-by-hop.js';
+import { logError } from '../log.js';
+import { upstreamPath } from './forward.js';
+import type { UpstreamTarget } from '../http/upstream-target.js';
 
 export interface TunnelOptions {
   target: UpstreamTarget;

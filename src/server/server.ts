@@ -5,24 +5,24 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatterFor } from './access-log.js';
-import { discardBody } from './body-timeout.js';
-import type { Config } from './config.js';
+import { formatterFor } from '../observe/access-log.js';
+import { discardBody } from '../proxy/body-timeout.js';
+import type { Config } from '../config/config.js';
 import { manageConnections } from './connections.js';
-import { oneLine, UserError } from './errors.js';
-import { logError } from './log.js';
-import { handleMedia, type MediaRuntime } from './media.js';
-import { Metrics, type RouteKind } from './metrics.js';
-import { Observer } from './observe.js';
-import { declaredPath, requestPath } from './paths.js';
-import { hostLinesOk } from './request-checks.js';
-import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from './send.js';
-import { drainServer, type DrainResult } from './shutdown.js';
-import type { MountIndex, StaticIndex } from './static-index.js';
-import { serveFile } from './static.js';
-import type { Proxy } from './proxy.js';
+import { oneLine, UserError } from '../errors.js';
+import { logError } from '../log.js';
+import { handleMedia, type MediaRuntime } from '../media/resolve.js';
+import { Metrics, type RouteKind } from '../observe/metrics.js';
+import { Observer } from '../observe/observer.js';
+import { declaredPath, requestPath } from '../http/request-path.js';
+import { hostLinesOk } from '../http/request-checks.js';
+import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from '../respond/send.js';
+import { drainServer, type DrainResult } from './drain.js';
+import type { MountIndex, StaticIndex } from '../static/build.js';
+import { serveFile } from '../static/answer.js';
+import type { Proxy } from '../proxy/forward.js';
 import { serviceAnswers } from './service.js';
-import { rawAnswer, tunnel } from './upgrade.js';
+import { rawAnswer, tunnel } from '../proxy/upgrade.js';
 
 const CONNECT_REFUSED = 'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
 

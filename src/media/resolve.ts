@@ -13,16 +13,16 @@ import { constants as FS, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { checkMediaRoots, type Config, type MediaMount } from './config.js';
-import { evaluateRequest, ifRangeHolds } from './conditional.js';
-import { UserError } from './errors.js';
-import { logError } from './log.js';
-import { mediaHeaders, type MediaHeaders } from './media-headers.js';
-import { hasHiddenSegment } from './paths.js';
-import { parseRange } from './range.js';
-import { canned, METHOD_NOT_ALLOWED, NOT_FOUND, PRECONDITION_FAILED, SERVER_ERROR, sendCanned } from './send.js';
+import { checkMediaRoots, type Config, type MediaMount } from '../config/config.js';
+import { evaluateRequest, ifRangeHolds } from '../http/conditional.js';
+import { UserError } from '../errors.js';
+import { logError } from '../log.js';
+import { mediaHeaders, type MediaHeaders } from './headers.js';
+import { hasHiddenSegment } from '../http/request-path.js';
+import { parseRange } from '../http/range.js';
+import { canned, METHOD_NOT_ALLOWED, NOT_FOUND, PRECONDITION_FAILED, SERVER_ERROR, sendCanned } from '../respond/send.js';
 import { verify } from './sign.js';
-import { withOverrides, type HeaderOverrides } from './static.js';
+import { withOverrides, type HeaderOverrides } from '../static/answer.js';
 
 /** The file system calls a media request makes (tests replace them to inject EMFILE, EIO...). */
 export interface MediaFs {

@@ -4,11 +4,11 @@
  * validated Config or throws a one-line UserError naming the key and the problem.
  */
 import path from 'node:path';
-import { UserError } from './errors.js';
-import { MANIFEST_FORMATS, type ManifestFormat } from './manifest/types.js';
-import { parseUpstream } from './upstream-target.js';
-import { Secret } from './sign.js';
-import { INERT_TYPES } from './media-types.js';
+import { UserError } from '../errors.js';
+import { MANIFEST_FORMATS, type ManifestFormat } from '../manifest/types.js';
+import { parseUpstream } from '../http/upstream-target.js';
+import { Secret } from '../media/sign.js';
+import { INERT_TYPES } from '../media/policy.js';
 
 export interface StaticMount {
   /** URL prefix, starting and ending with '/'. */

@@ -5,11 +5,11 @@
  * resolver decides whether the file exists (internal mounts included).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { firstHeader, type HeaderRecord } from './hop-by-hop.js';
-import { requestPath } from './paths.js';
-import { releaseMedia, resolveMedia, serveMediaFile, type MediaRuntime } from './media.js';
-import type { StaticIndex } from './static-index.js';
-import { serveFile, type HeaderOverrides } from './static.js';
+import { firstHeader, type HeaderRecord } from '../http/hop-by-hop.js';
+import { requestPath } from '../http/request-path.js';
+import { releaseMedia, resolveMedia, serveMediaFile, type MediaRuntime } from '../media/resolve.js';
+import type { StaticIndex } from '../static/build.js';
+import { serveFile, type HeaderOverrides } from '../static/answer.js';
 
 /** Sends one resolved file, with the app's headers replacing the mount's own. */
 export type AccelServe = (req: IncomingMessage, res: ServerResponse, overrides: HeaderOverrides) => void;

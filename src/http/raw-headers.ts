@@ -10,7 +10,7 @@
  * through `writeHead` as before.
  */
 import http, { type ServerResponse } from 'node:http';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 export interface RawHeaders {
   /** The headers node must see to frame the message: Content-Length, when there is one. */
