@@ -1,4 +1,5 @@
-import { formatBytes, loadConfig, parseServeFlags } from './serve.js';
+import { loadConfig, parseServeFlags } from '../config/load.js';
+import { formatBytes } from '../runtime/start.js';
 import { buildIndex, type MountIndex } from '../static/build.js';
 
 export interface MountReport {

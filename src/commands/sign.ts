@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
 import { requestPath } from '../http/request-path.js';
 import { encodePath, signedUrl } from '../media/sign.js';
-import { loadConfig } from './serve.js';
+import { loadConfig } from '../config/load.js';
 
 export const SIGN_USAGE = 'usage: assetd sign URL-PATH [--ttl SECONDS] [--base URL] [--config FILE]';
 

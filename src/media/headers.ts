@@ -7,9 +7,9 @@
 import type { MediaMount } from '../config/config.js';
 import { contentType } from '../http/content-type.js';
 import { contentDisposition } from '../http/disposition.js';
-import { mediaPolicy } from './policy.js';
+import { mediaPolicy } from '../http/active-content.js';
 
-export { baseType } from './policy.js';
+export { baseType } from '../http/active-content.js';
 
 export interface MediaStat {
   size: number;

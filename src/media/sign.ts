@@ -4,31 +4,11 @@
  * expiry in Unix seconds, as UTF-8; the signature is its lowercase hex digest. The same
  * three lines of Python make it (see README, "Signed links").
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { inspect } from 'node:util';
+import { timingSafeEqual } from 'node:crypto';
+import { Secret } from '../config/secret.js';
 
-/** A signing key that never prints itself (logs, JSON, util.inspect show "[secret]"). */
-export class Secret {
-  readonly #key: Buffer;
-  constructor(value: string | Buffer) {
-    this.#key = Buffer.isBuffer(value) ? Buffer.from(value) : Buffer.from(value, 'utf8');
-  }
-  get length(): number {
-    return this.#key.length;
-  }
-  hmac(message: string): Buffer {
-    return createHmac('sha256', this.#key).update(message, 'utf8').digest();
-  }
-  toString(): string {
-    return '[secret]';
-  }
-  toJSON(): string {
-    return '[secret]';
-  }
-  [inspect.custom](): string {
-    return '[secret]';
-  }
-}
+export { Secret };
+
 
 /** The message that is signed: decoded URL path, "\n", expiry seconds. */
 export function signedMessage(urlPath: string, expires: number): string {

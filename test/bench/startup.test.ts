@@ -4,7 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 // @ts-ignore plain ESM JavaScript without declarations
 import { generateTree, parseStartLine, treeLayout, workersOnLine } from '../../bench/startup.mjs';
-import { startLine } from '../../src/commands/serve.js';
+import { startLine } from '../../src/runtime/start.js';
 import { buildIndex, type StaticIndex } from '../../src/static/build.js';
 import { resolveConfig } from '../../src/config/config.js';
 

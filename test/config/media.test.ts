@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { checkMediaRoots, isWithin, MEDIA_CACHE_CONTROL, resolveConfig, SIGNED_CACHE_CONTROL, type ConfigSources } from '../../src/config/config.js';
 import { UserError } from '../../src/errors.js';
-import { INERT_TYPES } from '../../src/media/policy.js';
+import { INERT_TYPES } from '../../src/http/active-content.js';
 
 const KEY = 'k'.repeat(40);
 

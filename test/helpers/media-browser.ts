@@ -20,10 +20,10 @@ import http from 'node:http';
 import type { Test } from 'tap';
 import path from 'node:path';
 import { resolveConfig } from '../../src/config/config.js';
-import { startServer } from '../../src/commands/serve.js';
+import { startServer } from '../../src/runtime/start.js';
 import { contentType } from '../../src/http/content-type.js';
 import { setQuiet } from '../../src/log.js';
-import { baseType } from '../../src/media/policy.js';
+import { baseType } from '../../src/http/active-content.js';
 import { tempDir, write } from './fixture.js';
 import { hostileUploads, pdf, png, SVG_PAGE, wav } from './uploads.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import { resolveConfig } from '../../src/config/config.js';
-import { startServer, type Running } from '../../src/commands/serve.js';
+import { startServer, type Running } from '../../src/runtime/start.js';
 import { setQuiet } from '../../src/log.js';
 
 /** The part of tap's Test these helpers use. */

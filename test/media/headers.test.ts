@@ -1,6 +1,6 @@
 import t from 'tap';
 import { baseType, mediaEtag, mediaHeaders } from '../../src/media/headers.js';
-import { INERT_TYPES, mediaPolicy, PLAYER_CSP } from '../../src/media/policy.js';
+import { INERT_TYPES, mediaPolicy, PLAYER_CSP } from '../../src/http/active-content.js';
 import { Secret } from '../../src/media/sign.js';
 
 const mount = { inertTypes: INERT_TYPES, inlineTypes: [] as string[], cacheControl: 'public, max-age=0, must-revalidate', signed: null };

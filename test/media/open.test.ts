@@ -15,7 +15,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { resolveConfig } from '../../src/config/config.js';
-import { startServer } from '../../src/commands/serve.js';
+import { startServer } from '../../src/runtime/start.js';
 import { setQuiet } from '../../src/log.js';
 import { handleMedia, MediaError, NODE_MEDIA_FS, prepareMedia, resolveMedia, type MediaRuntime } from '../../src/media/resolve.js';
 import { tempDir, write } from '../helpers/fixture.js';

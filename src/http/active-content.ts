@@ -8,7 +8,6 @@
  * `inlineTypes` adds types to those shown inline (an SVG avatar opened on its own), never
  * takes the sandbox away, so nothing an uploader wrote runs in the site's origin.
  */
-import type { MediaMount } from '../config/config.js';
 
 /** The default `inertTypes`: images other than SVG, audio, video, PDF, plain text and CSV, JSON, fonts, octet-stream. */
 export const INERT_TYPES = [
@@ -72,7 +71,13 @@ export function baseType(type: string): string {
 }
 
 /** How a mount serves a type: inertTypes and inlineTypes inline, anything else an attachment; in the sandbox either way. */
-export function mediaPolicy(mount: Pick<MediaMount, 'inertTypes' | 'inlineTypes'>, type: string): MediaPolicy {
+/** The two lists of a media mount that decide what is shown inline. */
+export interface InlineLists {
+  inertTypes: readonly string[];
+  inlineTypes: readonly string[];
+}
+
+export function mediaPolicy(mount: InlineLists, type: string): MediaPolicy {
   const b = baseType(type);
   if (mount.inertTypes.includes(b) || mount.inlineTypes.includes(b)) return { attachment: false, csp: b.startsWith('audio/') || b.startsWith('video/') ? PLAYER_CSP : SANDBOX_CSP };
   return { attachment: true, csp: SANDBOX_CSP };
