@@ -103,6 +103,24 @@ export function declaredPath(target: string): string {
   return p.includes('//') ? p.replace(/\/{2,}/g, '/') : p;
 }
 
+/**
+ * A declared path resolved the lenient way many apps and URL parsers do: '.' dropped, '..'
+ * taking one segment off and staying at '/' when there is none left. Used to ask which mount
+ * a target would name once an app resolves it, even when requestPath() refuses it.
+ */
+export function clampedPath(declared: string): string {
+  const parts = declared.split('/');
+  const out: string[] = [];
+  for (const s of parts) {
+    if (s === '' || s === '.') continue;
+    if (s === '..') out.pop();
+    else out.push(s);
+  }
+  // a last segment of '', '.' or '..' names a folder
+  const last = parts[parts.length - 1];
+  return '/' + out.join('/') + (out.length > 0 && (last === '' || last === '.' || last === '..') ? '/' : '');
+}
+
 /** True when a name (one path segment) is hidden: dotfiles and dot-directories are never served. */
 export function isHidden(segment: string): boolean {
   return segment.charCodeAt(0) === CODE_DOT;

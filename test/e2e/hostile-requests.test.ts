@@ -157,7 +157,9 @@ t.test('traversal corpus through a server with an upstream: no secret, nothing u
   });
   t.equal(failures, 0, `${targets.length} targets: no secret, ${fromApp} answered by the app, the rest refused`);
   t.ok(fromApp > 0, 'targets outside every mount do reach the app (the check below is not vacuous)');
-  const named = received.filter((u) => appView(u).startsWith('/static/') || appView(u) === '/static');
+  // as spelled, and as an app resolving '..' leniently (at most to the root) would see it
+  const names = (p: string) => p.startsWith('/static/') || p === '/static';
+  const named = received.filter((u) => names(appView(u)) || names(new URL(appView(u).replace(/[?#]/g, encodeURIComponent), 'http://app').pathname));
   t.same(named.slice(0, 10), [], `no target naming the static mount reached the app (${named.length} of ${received.length} did)`);
   const ok = await rawRequest(port, requestBytes('/static/app.css'));
   t.equal(ok.status, 200, 'still serving static files');

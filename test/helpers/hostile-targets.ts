@@ -98,6 +98,10 @@ export function hostileTargets(prefix = '/static/'): HostileTarget[] {
   get('sibling prefix', `${prefix.slice(0, -1)}-secret/key.txt`);
   get('url root climb', '/../secret.txt');
   get('url root climb encoded', '/%2e%2e/secret.txt');
+  // above the URL root and back into the mount: an app that resolves '..' leniently sees the prefix
+  get('url root climb into mount', `/..${prefix}app.css`);
+  get('url root climb into mount encoded', `/%2e%2e${prefix}app.css`);
+  get('url root deep climb into mount', `/x/../..${prefix}.env`);
   get('url root etc', '/etc/passwd');
   get('double slash', `//${prefix.slice(1)}../secret.txt`);
   get('double slash etc', '//etc/passwd');

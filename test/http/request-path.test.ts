@@ -86,3 +86,14 @@ t.test('declaredPath: the path as spelled, decoded once, dot segments kept', asy
   t.equal(declaredPath('/caf%C3%A9/'), '/café/');
   t.equal(declaredPath('*'), '*');
 });
+
+t.test('clampedPath: a declared path resolved as lenient apps do, never above the root', async (t) => {
+  const { clampedPath } = await import('../../src/http/request-path.js');
+  t.equal(clampedPath('/../static/app.css'), '/static/app.css');
+  t.equal(clampedPath('/a/../../b'), '/b');
+  t.equal(clampedPath('/../static/.'), '/static/', 'a last "." names the folder');
+  t.equal(clampedPath('/x/..'), '/');
+  t.equal(clampedPath('/a//b/./c/'), '/a/b/c/');
+  t.equal(clampedPath('/'), '/');
+  for (const p of ['/../x', '/a/../../../b/', '/./../c/..', '/%2e']) t.equal(clampedPath(p), new URL(p.replace(/%/g, '%25'), 'http://h').pathname.replace(/%25/g, '%'), `as URL resolves ${p}`);
+});
