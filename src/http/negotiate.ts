@@ -12,6 +12,9 @@ export const GZIP = 2;
 export const BR = 4;
 export const ZSTD = 8;
 
+/** Every coding: what a file that is never negotiated answers as if accepted. */
+export const ALL_CODINGS = IDENTITY | GZIP | BR | ZSTD;
+
 export const CODING_BIT: Record<Coding, number> = { identity: IDENTITY, gzip: GZIP, br: BR, zstd: ZSTD };
 
 /** Without the header, or with an empty one, only identity is sent (what nginx and WhiteNoise do). */
@@ -65,7 +68,7 @@ export function parseAcceptEncoding(header: string | undefined): number {
     else no |= bit;
   }
   let set = yes & ~no;
-  if (star > 0) set |= (IDENTITY | GZIP | BR | ZSTD) & ~no & ~yes;
+  if (star > 0) set |= ALL_CODINGS & ~no & ~yes;
   // identity is acceptable unless refused by name, or by '*;q=0' without being named.
   const identityRefused = (no & IDENTITY) !== 0 || (star === 0 && (yes & IDENTITY) === 0);
   if (!identityRefused) set |= IDENTITY;

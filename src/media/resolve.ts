@@ -6,23 +6,16 @@
  * a file, FIFO or device elsewhere. That real path is then opened without following a final
  * symlink, and the open descriptor must be the very file checked (device and inode): a path
  * swapped between the check and the open is never served. The bytes then stream from that
- * descriptor, so memory stays flat whatever the size.
+ * descriptor (answer.ts), so memory stays flat whatever the size.
  */
 import fs from 'node:fs/promises';
 import { constants as FS, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { checkMediaRoots, type Config, type MediaMount } from '../config/config.js';
-import { evaluateRequest, ifRangeHolds } from '../http/conditional.js';
 import { UserError } from '../errors.js';
-import { logError } from '../log.js';
 import { mediaHeaders, type MediaHeaders } from './headers.js';
 import { hasHiddenSegment } from '../http/request-path.js';
-import { parseRange } from '../http/range.js';
-import { canned, METHOD_NOT_ALLOWED, NOT_FOUND, PRECONDITION_FAILED, SERVER_ERROR, sendCanned } from '../respond/send.js';
-import { verify } from './sign.js';
-import { withOverrides, type HeaderOverrides } from '../static/answer.js';
 
 /** The file system calls a media request makes (tests replace them to inject EMFILE, EIO...). */
 export interface MediaFs {
@@ -63,9 +56,6 @@ export interface ResolvedMedia {
   size: number;
 }
 
-export const FORBIDDEN = canned(403, 'Forbidden', ['Cache-Control', 'no-store']);
-const RANGE_NOT_SATISFIABLE_TEXT = Buffer.from('Range Not Satisfiable\n');
-const HIGH_WATER_MARK = 128 * 1024;
 /**
  * O_NOFOLLOW: a final component swapped for a symlink after the check fails (ELOOP) instead of
  * being followed; O_NONBLOCK: should a FIFO be swapped in all the same, the open returns at once.
@@ -174,118 +164,4 @@ export async function resolveMedia(mount: MediaRuntime, urlPath: string): Promis
 /** Close a resolved file that will not be served. */
 export function releaseMedia(r: ResolvedMedia): void {
   r.handle.close().catch(() => {});
-}
-
-/**
- * Answer GET or HEAD with a resolved media file: conditionals, a single range, or the
- * whole file, streamed from the open descriptor. Always closes the file. Returns the status.
- * `overrides` (from an X-Accel-Redirect answer) replace headers of the same name.
- */
-export function serveMediaFile(req: IncomingMessage, res: ServerResponse, r: ResolvedMedia, overrides?: HeaderOverrides): number {
-  const method = req.method;
-  const h = req.headers;
-  const mh = r.headers;
-  if (method !== 'GET' && method !== 'HEAD') {
-    releaseMedia(r);
-    sendCanned(req, res, METHOD_NOT_ALLOWED);
-    return 405;
-  }
-  const outcome = evaluateRequest(h, mh.etag, mh.lastModified);
-  if (outcome !== 200) {
-    releaseMedia(r);
-    if (outcome === 304) {
-      res.writeHead(304, withOverrides(mh.h304, overrides));
-      res.end();
-    } else {
-      sendCanned(req, res, PRECONDITION_FAILED);
-    }
-    return outcome;
-  }
-  if (h.range !== undefined && method === 'GET' && ifRangeHolds(h['if-range'] as string | undefined, mh.etag, mh.lastModifiedHttp)) {
-    const range = parseRange(h.range, r.size);
-    if (range.kind === 'unsatisfiable') {
-      releaseMedia(r);
-      res.writeHead(416, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(RANGE_NOT_SATISFIABLE_TEXT.length), 'Content-Range', `bytes */${r.size}`, 'X-Content-Type-Options', 'nosniff']);
-      res.end(RANGE_NOT_SATISFIABLE_TEXT);
-      return 416;
-    }
-    if (range.kind === 'single') {
-      const hs = withOverrides(mh.h206, overrides).concat('Content-Range', `bytes ${range.start}-${range.end}/${r.size}`, 'Content-Length', String(range.end - range.start + 1));
-      stream(req, res, r, 206, hs, range.start, range.end);
-      return 206;
-    }
-  }
-  stream(req, res, r, 200, withOverrides(mh.h200, overrides), 0, r.size - 1);
-  return 200;
-}
-
-/** Write the headers and bytes [start, end] from the open file, with backpressure. */
-function stream(req: IncomingMessage, res: ServerResponse, r: ResolvedMedia, status: number, headers: string[], start: number, end: number): void {
-  if (res.destroyed) {
-    releaseMedia(r);
-    return;
-  }
-  res.writeHead(status, headers);
-  if (req.method === 'HEAD' || end < start) {
-    releaseMedia(r);
-    res.end();
-    return;
-  }
-  const expected = end - start + 1;
-  const rs = r.handle.createReadStream({ start, end, highWaterMark: HIGH_WATER_MARK, autoClose: true });
-  rs.pipe(res, { end: false });
-  rs.once('end', () => {
-    if (rs.bytesRead === expected) {
-      res.end();
-    } else {
-      // truncated while we read it: the promised Content-Length cannot be kept, so cut the connection
-      logError(`${r.file}: shrank while being sent (${rs.bytesRead} of ${expected} bytes); connection closed`);
-      res.destroy();
-    }
-  });
-  rs.once('error', (e: NodeJS.ErrnoException) => {
-    logError(`${r.file}: read failed mid-response (${e.code ?? e.message}); connection closed`);
-    res.destroy();
-  });
-  res.once('close', () => {
-    if (!rs.destroyed) rs.destroy();
-  });
-}
-
-/**
- * A direct request under a media prefix. Internal mounts answer 404; signed mounts check
- * the link (403) before touching the filesystem, so an unsigned request learns nothing
- * about which files exist.
- */
-export async function handleMedia(req: IncomingMessage, res: ServerResponse, mount: MediaRuntime, urlPath: string, now: () => number = () => Math.floor(Date.now() / 1000)): Promise<number> {
-  const m = mount.config;
-  if (m.internal) {
-    sendCanned(req, res, NOT_FOUND);
-    return 404;
-  }
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendCanned(req, res, METHOD_NOT_ALLOWED);
-    return 405;
-  }
-  if (m.signed) {
-    const url = req.url ?? '';
-    const q = url.indexOf('?');
-    if (verify(m.signed.secret, urlPath, q === -1 ? '' : url.slice(q + 1), now()) !== 'ok') {
-      sendCanned(req, res, FORBIDDEN);
-      return 403;
-    }
-  }
-  let r: ResolvedMedia | null;
-  try {
-    r = await resolveMedia(mount, urlPath);
-  } catch (e) {
-    logError(`${req.method} ${urlPath}: ${(e as Error).message}; answered 500`);
-    if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
-    return 500;
-  }
-  if (r === null) {
-    if (!res.destroyed) sendCanned(req, res, NOT_FOUND);
-    return 404;
-  }
-  return serveMediaFile(req, res, r);
 }

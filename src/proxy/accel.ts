@@ -7,9 +7,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { firstHeader, type HeaderRecord } from '../http/hop-by-hop.js';
 import { requestPath } from '../http/request-path.js';
-import { releaseMedia, resolveMedia, serveMediaFile, type MediaRuntime } from '../media/resolve.js';
+import { serveMediaFile } from '../media/answer.js';
+import { releaseMedia, resolveMedia, type MediaRuntime } from '../media/resolve.js';
 import type { StaticIndex } from '../static/build.js';
-import { serveFile, type HeaderOverrides } from '../static/answer.js';
+import type { HeaderOverrides } from '../http/header-overrides.js';
+import { serveFile } from '../static/answer.js';
 
 /** Sends one resolved file, with the app's headers replacing the mount's own. */
 export type AccelServe = (req: IncomingMessage, res: ServerResponse, overrides: HeaderOverrides) => void;

@@ -8,7 +8,7 @@
 import type http from 'node:http';
 import { oneLine } from '../errors.js';
 import { logError } from '../log.js';
-import { handleMedia } from '../media/resolve.js';
+import { handleMedia } from '../media/answer.js';
 import type { RouteKind } from '../observe/metrics.js';
 import type { Observer } from '../observe/observer.js';
 import { discardBody } from '../proxy/body-timeout.js';

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { resolveConfig, type Config } from '../../src/config/config.js';
 import { UserError } from '../../src/errors.js';
 import { setQuiet } from '../../src/log.js';
-import { prepareMedia, resolveMedia, releaseMedia, serveMediaFile } from '../../src/media/resolve.js';
+import { serveMediaFile } from '../../src/media/answer.js';
+import { prepareMedia, resolveMedia, releaseMedia } from '../../src/media/resolve.js';
 import { startServer, type Running } from '../../src/runtime/start.js';
 import { Secret, signedUrl } from '../../src/media/sign.js';
 

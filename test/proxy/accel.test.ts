@@ -6,7 +6,7 @@ import { resolveConfig } from '../../src/config/config.js';
 import { createProxy } from '../../src/proxy/forward.js';
 import { createAssetServer } from '../../src/server/server.js';
 import { buildIndex } from '../../src/static/build.js';
-import { withOverrides } from '../../src/static/answer.js';
+import { withOverrides } from '../../src/http/header-overrides.js';
 import { closeServer, listen, request, startStack, tempDir } from '../helpers/stack.js';
 
 t.test('accelPath: absolute paths, decoded once, no dot segments', async (t) => {
