@@ -13,12 +13,12 @@
  * needs ../shared.
  */
 import t, { type Test } from 'tap';
-import { djangoSkipReason } from './helpers/gunicorn.js';
-import { readmeBlocks, type Block } from './helpers/readme-blocks.js';
-import { privateMedia, pythonSkip, reload } from './helpers/readme-deploy.js';
-import { collectAndCompress, media, proxy, quickStart, usage } from './helpers/readme-serve.js';
+import { djangoSkipReason } from '../helpers/gunicorn.js';
+import { readmeBlocks, type Block } from '../helpers/readme-blocks.js';
+import { privateMedia, pythonSkip, reload } from '../helpers/readme-deploy.js';
+import { collectAndCompress, media, proxy, quickStart, usage } from '../helpers/readme-serve.js';
 
-const BENCH = 'minutes of load on the shared cores, measuring rather than checking; its options, scenarios, servers and report are covered by test/bench-*.test.ts';
+const BENCH = 'minutes of load on the shared cores, measuring rather than checking; its options, scenarios, servers and report are covered by test/bench/*.test.ts';
 
 type Runner = (t: Test, blocks: Block[]) => Promise<void>;
 const RUNNERS: Record<string, { run: Runner; skip?: string }> = {
@@ -41,11 +41,11 @@ const TABLE: Record<string, { run: keyof typeof RUNNERS; note?: string } | { not
   "curl -sI -H 'Accept-Encoding: br' http://127.0.0.1:8080/static/css/site.46cdefb1aa0f.css": { run: 'quick start', note: 'against `npm start`; its output compared with the one the README shows' },
   'npx assetd serve --root staticfiles': { run: 'usage', note: 'each line a server of its own' },
   'gunicorn -w 2 -b 127.0.0.1:8000 mysite.wsgi &': { run: 'proxy', note: 'the first two lines together; the socket line against a gunicorn the test starts on a socket' },
-  'from django.http import HttpResponse, HttpResponseForbidden': { notRun: 'run by test/accel-readme.test.ts: the view under gunicorn, behind assetd with the config block beside it' },
+  'from django.http import HttpResponse, HttpResponseForbidden': { notRun: 'run by test/e2e/accel-readme.test.ts: the view under gunicorn, behind assetd with the config block beside it' },
   'npx assetd collect app/static vendor/static --out build/static': { run: 'collect and compress' },
   'npx assetd serve --root staticfiles --media-root media --media-prefix /media/': { run: 'media' },
   'mkdir -p /run/secrets': { run: 'private media' },
-  '# signing.py': { run: 'private media', note: 'also run by test/sign.test.ts over awkward file names' },
+  '# signing.py': { run: 'private media', note: 'also run by test/media/sign.test.ts over awkward file names' },
   '# views.py: check permissions in Django, then send the browser straight to assetd': { run: 'private media' },
   'python manage.py collectstatic --noinput': {
     run: 'reload',
