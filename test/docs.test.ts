@@ -6,7 +6,7 @@
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
-import { envName, GROUPS, SERVE_FLAGS } from '../src/config/config.js';
+import { envName, GROUPS, SERVE_FLAGS } from '../src/config/index.js';
 import { flagHelp, referenceRows } from '../src/config/reference.js';
 import { repoRoot, runAssetd } from './helpers/run.js';
 

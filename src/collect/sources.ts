@@ -5,7 +5,7 @@
  * (`*~`) and CVS folders are left out.
  */
 import path from 'node:path';
-import { scanRoot, type ScannedFile } from '../static/scan.js';
+import { scanRoot, type ScannedFile } from '../static/index.js';
 
 export interface SourceFile {
   /** Name relative to the source folder (and to the output), '/'-separated. */

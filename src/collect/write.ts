@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeAtomic } from '../compress/variant.js';
+import { writeAtomic } from '../compress/index.js';
 
 export interface WriteStats {
   written: number;

@@ -1,6 +1,6 @@
-import { loadConfig, parseServeFlags } from '../config/load.js';
-import { formatBytes } from '../runtime/start.js';
-import { buildIndex, type MountIndex } from '../static/build.js';
+import { loadConfig, parseServeFlags } from '../config/index.js';
+import { formatBytes } from '../runtime/index.js';
+import { buildIndex, type MountIndex } from '../static/index.js';
 
 export interface MountReport {
   lines: string[];

@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { djangoManifestJson } from '../collect/django-manifest.js';
-import { planHashes, type PlanFile } from '../collect/plan.js';
-import { gatherSources } from '../collect/sources.js';
-import { writeIfChanged, type WriteStats } from '../collect/write.js';
-import { compressTree, formatSummary, progressBar } from '../compress/run.js';
+import { djangoManifestJson } from '../collect/index.js';
+import { planHashes, type PlanFile } from '../collect/index.js';
+import { gatherSources } from '../collect/index.js';
+import { writeIfChanged, type WriteStats } from '../collect/index.js';
+import { compressTree, formatSummary, progressBar } from '../compress/index.js';
 import { UserError } from '../errors.js';
 import { logError, logInfo } from '../log.js';
 import { limiter } from './limiter.js';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
 import { logInfo } from '../log.js';
-import { compressTree, formatSummary, progressBar } from '../compress/run.js';
+import { compressTree, formatSummary, progressBar } from '../compress/index.js';
 
 export const COMPRESS_USAGE = 'usage: assetd compress DIR [--workers N]   (N worker threads, default one per core; 0: none)';
 

@@ -1,12 +1,12 @@
 /** `assetd serve`: one serving process, or a primary with workers; signals wired to reload and drain. */
 import cluster from 'node:cluster';
-import { loadConfig, parseServeFlags } from '../config/load.js';
-import { flagHelp } from '../config/reference.js';
+import { loadConfig, parseServeFlags } from '../config/index.js';
+import { flagHelp } from '../config/index.js';
 import { logError, logInfo } from '../log.js';
-import { runPrimary, workerChannel } from '../runtime/cluster.js';
-import { describeReload, reloadOnce, Reloader } from '../runtime/reload.js';
-import { startServer, workerCount } from '../runtime/start.js';
-import type { ServerOptions } from '../server/server.js';
+import { runPrimary, workerChannel } from '../runtime/index.js';
+import { describeReload, reloadOnce, Reloader } from '../runtime/index.js';
+import { startServer, workerCount } from '../runtime/index.js';
+import type { ServerOptions } from '../server/index.js';
 
 export const SERVE_USAGE = `usage: assetd serve [--config FILE] [flags]
 

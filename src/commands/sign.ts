@@ -4,9 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
-import { requestPath } from '../http/request-path.js';
-import { encodePath, signedUrl } from '../media/sign.js';
-import { loadConfig } from '../config/load.js';
+import { requestPath } from '../http/index.js';
+import { encodePath, signedUrl } from '../media/index.js';
+import { loadConfig } from '../config/index.js';
 
 export const SIGN_USAGE = 'usage: assetd sign URL-PATH [--ttl SECONDS] [--base URL] [--config FILE]';
 

@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { parseUpstream } from '../http/upstream-target.js';
-import { MANIFEST_FORMATS } from '../manifest/types.js';
+import { parseUpstream } from '../http/index.js';
+import { MANIFEST_FORMATS } from '../manifest/index.js';
 import { checkMediaSeparation, checkPrefixes, checkServicePaths } from './checks.js';
 import { envName, MEDIA_CACHE_CONTROL, MEDIA_FIELDS, MIN_SECRET_BYTES, MOUNT_FIELDS, SERVE_FLAGS, SIGNED_CACHE_CONTROL, TOP_FIELDS, type Field, type Kind } from './schema.js';
 import { Secret } from './secret.js';

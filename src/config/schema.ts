@@ -4,8 +4,8 @@
  * config.example.json (checked by test/docs.test.ts) and the README's reference table
  * (reference.ts) all come from here.
  */
-import { INERT_TYPES } from '../http/active-content.js';
-import { MANIFEST_FORMATS } from '../manifest/types.js';
+import { INERT_TYPES } from '../http/index.js';
+import { MANIFEST_FORMATS } from '../manifest/index.js';
 import { ACCESS_LOG_FORMATS } from './types.js';
 
 export type Kind = 'string' | 'int' | 'bool' | 'port' | 'prefix' | 'cors' | 'nullable-string' | 'format' | 'regex' | 'upstream' | 'type-list' | 'signed' | 'access-log' | 'nullable-path';

@@ -1,5 +1,5 @@
 /** The validated configuration: what every other part of the server reads. Types only, and the access log formats. */
-import type { ManifestFormat } from '../manifest/types.js';
+import type { ManifestFormat } from '../manifest/index.js';
 import type { Secret } from './secret.js';
 
 export interface StaticMount {

@@ -10,7 +10,6 @@
  * through `writeHead` as before.
  */
 import http, { type ServerResponse } from 'node:http';
-import { UserError } from '../errors.js';
 
 export interface RawHeaders {
   /** The headers node must see to frame the message: Content-Length, when there is one. */
@@ -26,7 +25,7 @@ const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection']);
 /**
  * Split a flat [name, value, ...] list for `writeHeadRaw`, checking each header as node
  * would. `trusted` skips the check for lists built only from values already checked (the
- * startup index: configured values are checked once by `checkHeaderValue`, the rest are
+ * startup index: configured values are checked once by `headerProblem`, the rest are
  * digits, hex and dates it makes itself).
  */
 export function rawHeaders(list: string[], trusted = false): RawHeaders {
@@ -35,20 +34,24 @@ export function rawHeaders(list: string[], trusted = false): RawHeaders {
   for (let i = 0; i < list.length; i += 2) {
     const name = list[i];
     const value = list[i + 1];
-    if (!trusted) checkHeaderValue(name, value, `header ${JSON.stringify(name)}`);
+    if (!trusted) {
+      const problem = headerProblem(name, value);
+      if (problem !== undefined) throw new Error(`header ${JSON.stringify(name)}: ${problem}`);
+    }
     if (FRAMING.has(name.toLowerCase())) framing.push(name, value);
     else tail += `${name}: ${value}\r\n`;
   }
   return { framing, tail, list };
 }
 
-/** A UserError naming `where` unless node would accept this header. */
-export function checkHeaderValue(name: string, value: string, where: string): void {
+/** Why node would refuse this header line, or undefined when it would send it. Pure. */
+export function headerProblem(name: string, value: string): string | undefined {
   try {
     http.validateHeaderName(name);
     http.validateHeaderValue(name, value);
+    return undefined;
   } catch {
-    throw new UserError(`${where}: not a valid ${name} header value: ${JSON.stringify(value)}`);
+    return `not a valid ${name} header value: ${JSON.stringify(value)}`;
   }
 }
 

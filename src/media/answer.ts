@@ -4,12 +4,12 @@
  * (respond/file.ts), streamed from the descriptor the check opened.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerFile, partialHeaders, type FileFacts, type RepFacts } from '../http/file-answer.js';
-import { withOverrides, type HeaderOverrides } from '../http/header-overrides.js';
-import { ALL_CODINGS, IDENTITY } from '../http/negotiate.js';
+import { answerFile, partialHeaders, type FileFacts, type RepFacts } from '../http/index.js';
+import { withOverrides, type HeaderOverrides } from '../http/index.js';
+import { ALL_CODINGS, IDENTITY } from '../http/index.js';
 import { logError } from '../log.js';
-import { respondFile, streamBody, type Sender } from '../respond/file.js';
-import { canned, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from '../respond/send.js';
+import { respondFile, streamBody, type Sender } from '../respond/index.js';
+import { canned, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from '../respond/index.js';
 import { releaseMedia, resolveMedia, type MediaRuntime, type ResolvedMedia } from './resolve.js';
 import { verify } from './sign.js';
 

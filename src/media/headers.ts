@@ -4,12 +4,12 @@
  * Every answer carries `X-Content-Type-Options: nosniff` and a CSP sandbox; a type not known
  * to be inert (see policy.ts) and not in the mount's inlineTypes is also an attachment.
  */
-import type { MediaMount } from '../config/config.js';
-import { contentType } from '../http/content-type.js';
-import { contentDisposition } from '../http/disposition.js';
-import { mediaPolicy } from '../http/active-content.js';
+import type { MediaMount } from '../config/index.js';
+import { contentType } from '../http/index.js';
+import { contentDisposition } from '../http/index.js';
+import { mediaPolicy } from '../http/index.js';
 
-export { baseType } from '../http/active-content.js';
+export { baseType } from '../http/index.js';
 
 export interface MediaStat {
   size: number;

@@ -12,10 +12,10 @@ import fs from 'node:fs/promises';
 import { constants as FS, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { checkMediaRoots, type Config, type MediaMount } from '../config/config.js';
+import { checkMediaRoots, type Config, type MediaMount } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { mediaHeaders, type MediaHeaders } from './headers.js';
-import { hasHiddenSegment } from '../http/request-path.js';
+import { hasHiddenSegment } from '../http/index.js';
 
 /** The file system calls a media request makes (tests replace them to inject EMFILE, EIO...). */
 export interface MediaFs {

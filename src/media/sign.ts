@@ -5,7 +5,7 @@
  * three lines of Python make it (see README, "Signed links").
  */
 import { timingSafeEqual } from 'node:crypto';
-import { Secret } from '../config/secret.js';
+import { Secret } from '../config/index.js';
 
 export { Secret };
 

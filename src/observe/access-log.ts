@@ -2,7 +2,7 @@
  * Access log lines: nginx's `combined` format or one JSON object per line. The formatting
  * is pure; `LogBuffer` is the small I/O edge that batches lines into few writes to stdout.
  */
-import type { AccessLogFormat } from '../config/config.js';
+import type { AccessLogFormat } from '../config/index.js';
 
 /** What one finished (or aborted) response leaves behind. */
 export interface RequestFacts {

@@ -5,13 +5,13 @@
  * resolver decides whether the file exists (internal mounts included).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { firstHeader, type HeaderRecord } from '../http/hop-by-hop.js';
-import { requestPath } from '../http/request-path.js';
-import { serveMediaFile } from '../media/answer.js';
-import { releaseMedia, resolveMedia, type MediaRuntime } from '../media/resolve.js';
-import type { StaticIndex } from '../static/build.js';
-import type { HeaderOverrides } from '../http/header-overrides.js';
-import { serveFile } from '../static/answer.js';
+import { firstHeader, type HeaderRecord } from '../http/index.js';
+import { requestPath } from '../http/index.js';
+import { serveMediaFile } from '../media/index.js';
+import { releaseMedia, resolveMedia, type MediaRuntime } from '../media/index.js';
+import type { StaticIndex } from '../static/index.js';
+import type { HeaderOverrides } from '../http/index.js';
+import { serveFile } from '../static/index.js';
 
 /** Sends one resolved file, with the app's headers replacing the mount's own. */
 export type AccelServe = (req: IncomingMessage, res: ServerResponse, overrides: HeaderOverrides) => void;

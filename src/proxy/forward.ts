@@ -6,15 +6,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { Pool } from 'undici';
-import type { Config } from '../config/config.js';
+import type { Config } from '../config/index.js';
 import { accelOverrides, accelPath, sourceFor, type AccelSource } from './accel.js';
 import { hasBody, IdleWatch } from './body-timeout.js';
-import { clientAddress, clientResponseHeaders, firstHeader, upstreamRequestHeaders, type HeaderRecord } from '../http/hop-by-hop.js';
+import { clientAddress, clientResponseHeaders, firstHeader, upstreamRequestHeaders, type HeaderRecord } from '../http/index.js';
 import { logError } from '../log.js';
-import { setUpstreamTime } from '../observe/observer.js';
-import { canned, NOT_FOUND, SERVER_ERROR, sendCanned } from '../respond/send.js';
+import { setUpstreamTime } from '../observe/index.js';
+import { canned, NOT_FOUND, SERVER_ERROR, sendCanned } from '../respond/index.js';
 import { oneLine } from '../errors.js';
-import { parseUpstream, type UpstreamTarget } from '../http/upstream-target.js';
+import { parseUpstream, type UpstreamTarget } from '../http/index.js';
 
 export const BAD_GATEWAY = canned(502, 'Bad Gateway: the app server could not be reached');
 export const GATEWAY_TIMEOUT = canned(504, 'Gateway Timeout: the app server did not answer in time');

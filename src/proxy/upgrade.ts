@@ -9,10 +9,10 @@ import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type net from 'node:net';
 import { Transform, type Duplex, type TransformCallback } from 'node:stream';
-import { clientAddress, relayedResponseHeaders, upstreamRequestHeaders } from '../http/hop-by-hop.js';
+import { clientAddress, relayedResponseHeaders, upstreamRequestHeaders } from '../http/index.js';
 import { logError } from '../log.js';
 import { upstreamPath } from './forward.js';
-import type { UpstreamTarget } from '../http/upstream-target.js';
+import type { UpstreamTarget } from '../http/index.js';
 
 export interface TunnelOptions {
   target: UpstreamTarget;

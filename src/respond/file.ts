@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { FileAnswer } from '../http/file-answer.js';
+import type { FileAnswer } from '../http/index.js';
 import { logError } from '../log.js';
 import { METHOD_NOT_ALLOWED, NOT_ACCEPTABLE, NOT_FOUND, SERVER_ERROR, sendCanned, sendPreconditionFailed, sendRangeNotSatisfiable } from './send.js';
 

@@ -3,7 +3,7 @@
  * 500...), each with its headers checked once, and the one 416.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { rawHeaders, writeHeadRaw, type RawHeaders } from '../http/raw-headers.js';
+import { rawHeaders, writeHeadRaw, type RawHeaders } from '../http/index.js';
 
 const TEXT = 'text/plain; charset=utf-8';
 

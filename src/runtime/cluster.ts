@@ -6,9 +6,9 @@
  * Messages between primary and workers are plain objects tagged `assetd`.
  */
 import cluster, { type Worker } from 'node:cluster';
-import type { Config } from '../config/config.js';
+import type { Config } from '../config/index.js';
 import { logError, logInfo } from '../log.js';
-import { mergeSnapshots, renderPrometheus, type MetricsSnapshot } from '../observe/metrics.js';
+import { mergeSnapshots, renderPrometheus, type MetricsSnapshot } from '../observe/index.js';
 import type { ReloadResult } from './reload.js';
 import { describeReload, Reloader } from './reload.js';
 import { DEFAULT_BACKOFF, recordCrash, restartDelay } from './backoff.js';

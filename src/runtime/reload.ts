@@ -5,11 +5,11 @@
  * place: the error is reported and nothing that was served stops being served.
  * Reloads asked for while one runs are folded into one more run after it.
  */
-import type { Config } from '../config/config.js';
+import type { Config } from '../config/index.js';
 import { oneLine } from '../errors.js';
-import type { AssetServer } from '../server/server.js';
-import { scanRootInThread } from '../static/scan-thread.js';
-import { buildIndex } from '../static/build.js';
+import type { AssetServer } from '../server/index.js';
+import { scanRootInThread } from '../static/index.js';
+import { buildIndex } from '../static/index.js';
 
 /**
  * A reload runs beside serving: the walk in a worker thread, and the index (file bodies read,

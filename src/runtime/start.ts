@@ -4,13 +4,13 @@
  */
 import cluster from 'node:cluster';
 import os from 'node:os';
-import type { Config } from '../config/config.js';
+import type { Config } from '../config/index.js';
 import { logInfo } from '../log.js';
-import { prepareMedia, type MediaRuntime } from '../media/resolve.js';
-import { mediaAccelSources, staticAccelSources } from '../proxy/accel.js';
-import { createProxy, type Proxy } from '../proxy/forward.js';
-import { createAssetServer, type AssetServer, type ServerOptions } from '../server/server.js';
-import { buildIndex, type StaticIndex } from '../static/build.js';
+import { prepareMedia, type MediaRuntime } from '../media/index.js';
+import { mediaAccelSources, staticAccelSources } from '../proxy/index.js';
+import { createProxy, type Proxy } from '../proxy/index.js';
+import { createAssetServer, type AssetServer, type ServerOptions } from '../server/index.js';
+import { buildIndex, type StaticIndex } from '../static/index.js';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

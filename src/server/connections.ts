@@ -5,7 +5,7 @@
  */
 import type http from 'node:http';
 import type { Socket } from 'node:net';
-import { parseErrorAnswer } from '../http/request-checks.js';
+import { parseErrorAnswer } from '../http/index.js';
 import { look, lookInterval, type Stall } from './stall.js';
 
 export interface ConnectionPolicy {

@@ -8,13 +8,13 @@
 import type http from 'node:http';
 import { oneLine } from '../errors.js';
 import { logError } from '../log.js';
-import { handleMedia } from '../media/answer.js';
-import type { RouteKind } from '../observe/metrics.js';
-import type { Observer } from '../observe/observer.js';
-import { discardBody } from '../proxy/body-timeout.js';
-import type { Proxy } from '../proxy/forward.js';
-import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from '../respond/send.js';
-import { serveFile } from '../static/answer.js';
+import { handleMedia } from '../media/index.js';
+import type { RouteKind } from '../observe/index.js';
+import type { Observer } from '../observe/index.js';
+import { discardBody } from '../proxy/index.js';
+import type { Proxy } from '../proxy/index.js';
+import { BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from '../respond/index.js';
+import { serveFile } from '../static/index.js';
 import { route, type RouteTable } from './route.js';
 import type { ServiceAnswers } from './service.js';
 

@@ -11,11 +11,11 @@
  * A target whose '.' or '..' segments carry it out of the mount it names (or into one from
  * outside) is refused rather than sent to the app, which might resolve it otherwise.
  */
-import { hostLinesOk } from '../http/request-checks.js';
-import { clampedPath, declaredPath, requestPath } from '../http/request-path.js';
-import type { MediaRuntime } from '../media/resolve.js';
-import type { RouteKind } from '../observe/metrics.js';
-import type { Entry, MountIndex } from '../static/build.js';
+import { hostLinesOk } from '../http/index.js';
+import { clampedPath, declaredPath, requestPath } from '../http/index.js';
+import type { MediaRuntime } from '../media/index.js';
+import type { RouteKind } from '../observe/index.js';
+import type { Entry, MountIndex } from '../static/index.js';
 
 /** What a server path needs to route: rebuilt when the index is swapped. */
 export interface RouteTable {

@@ -1,27 +1,24 @@
 /**
- * server/: the listening server and the routing decision. route.ts decides what answers a
- * request (pure, shared by every server path); handler.ts is the node:http path; this
- * module keeps the lifecycle: listen, timeouts and limits, drain, the index swap.
- *
- * May import: http/, config/, respond/, static/, media/, proxy/, observe/ and the basics.
- * Imported by runtime/ and commands/ only.
+ * The server's lifecycle: the node:http server with its timeouts and limits, listening,
+ * the index swap on reload, the drain on SIGTERM, closing. What answers a request is
+ * route.ts's decision, applied by handler.ts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UserError } from '../errors.js';
-import { formatterFor } from '../observe/access-log.js';
-import type { Config } from '../config/config.js';
+import { formatterFor } from '../observe/index.js';
+import type { Config } from '../config/index.js';
 import { manageConnections } from './connections.js';
-import type { MediaRuntime } from '../media/resolve.js';
-import { Metrics } from '../observe/metrics.js';
-import { Observer } from '../observe/observer.js';
+import type { MediaRuntime } from '../media/index.js';
+import { Metrics } from '../observe/index.js';
+import { Observer } from '../observe/index.js';
 import { drainServer, type DrainResult } from './drain.js';
-import type { StaticIndex } from '../static/build.js';
-import type { Proxy } from '../proxy/forward.js';
+import type { StaticIndex } from '../static/index.js';
+import type { Proxy } from '../proxy/index.js';
 import { createHandler } from './handler.js';
 import { routeUpgrade, type RouteTable } from './route.js';
 import { serviceAnswers } from './service.js';
-import { rawAnswer, tunnel } from '../proxy/upgrade.js';
+import { rawAnswer, tunnel } from '../proxy/index.js';
 
 const CONNECT_REFUSED = 'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
 

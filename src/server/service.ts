@@ -2,8 +2,8 @@
 import type http from 'node:http';
 import { healthAnswer, type HealthFacts } from './health.js';
 import { logError } from '../log.js';
-import { renderPrometheus, type Metrics } from '../observe/metrics.js';
-import { SERVER_ERROR, sendCanned } from '../respond/send.js';
+import { renderPrometheus, type Metrics } from '../observe/index.js';
+import { SERVER_ERROR, sendCanned } from '../respond/index.js';
 import { VERSION } from '../version.js';
 
 const METRICS_HEADERS = ['Content-Type', 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control', 'no-store', 'X-Content-Type-Options', 'nosniff'];

@@ -4,14 +4,14 @@
  * held in memory, or the file streamed from its path (respond/file.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerFile, partialHeaders } from '../http/file-answer.js';
-import { withOverrides, type HeaderOverrides } from '../http/header-overrides.js';
-import { AcceptCache } from '../http/negotiate.js';
-import { writeHeadRaw } from '../http/raw-headers.js';
-import { respondFile, streamFromPath, type Sender } from '../respond/file.js';
+import { answerFile, partialHeaders } from '../http/index.js';
+import { withOverrides, type HeaderOverrides } from '../http/index.js';
+import { AcceptCache } from '../http/index.js';
+import { writeHeadRaw } from '../http/index.js';
+import { respondFile, streamFromPath, type Sender } from '../respond/index.js';
 import { raw200, raw304, type FileEntry, type Representation } from './build.js';
 
-export type { HeaderOverrides } from '../http/header-overrides.js';
+export type { HeaderOverrides } from '../http/index.js';
 
 const acceptCache = new AcceptCache();
 

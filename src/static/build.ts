@@ -5,13 +5,13 @@
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { isCompressible, worthKeeping } from '../compress/policy.js';
-import type { StaticMount } from '../config/config.js';
-import { contentType } from '../http/content-type.js';
+import { isCompressible, worthKeeping } from '../compress/index.js';
+import type { StaticMount } from '../config/index.js';
+import { contentType } from '../http/index.js';
 import { UserError } from '../errors.js';
 import { findManifest, type Manifest } from '../manifest/index.js';
-import { BR, GZIP, IDENTITY, ZSTD, type Coding } from '../http/negotiate.js';
-import { checkHeaderValue, rawHeaders, type RawHeaders } from '../http/raw-headers.js';
+import { BR, GZIP, IDENTITY, ZSTD, type Coding } from '../http/index.js';
+import { headerProblem, rawHeaders, type RawHeaders } from '../http/index.js';
 import { scanRootSync, type ScanOptions, type ScannedFile, type ScanResult } from './scan.js';
 import { slicer } from './slices.js';
 
@@ -163,6 +163,12 @@ export async function buildIndex(mounts: StaticMount[], opts: IndexOptions, buil
   };
 }
 
+/** A configured header value node would refuse is a one-line startup error naming the key. */
+function checkConfigured(name: string, value: string, where: string): void {
+  const problem = headerProblem(name, value);
+  if (problem !== undefined) throw new UserError(`${where}: ${problem}`);
+}
+
 async function indexMount(
   m: StaticMount,
   budget: Budget,
@@ -170,8 +176,8 @@ async function indexMount(
   turn: () => Promise<void> | undefined,
 ): Promise<MountIndex> {
   // the values every header block of the mount repeats are checked here, once
-  checkHeaderValue('Cache-Control', m.immutableCacheControl, `${m.prefix}: immutableCacheControl`);
-  if (m.cors !== false) checkHeaderValue('Access-Control-Allow-Origin', m.cors, `${m.prefix}: cors`);
+  checkConfigured('Cache-Control', m.immutableCacheControl, `${m.prefix}: immutableCacheControl`);
+  if (m.cors !== false) checkConfigured('Access-Control-Allow-Origin', m.cors, `${m.prefix}: cors`);
   const scanOpts = { followSymlinks: m.followSymlinks };
   const scan = walk ? await walk(m.root, scanOpts) : scanRootSync(m.root, scanOpts);
   const manifest = findManifest(m.root, m.manifest ?? undefined, m.manifestFormat ?? undefined, { prefix: m.prefix });

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { hasHiddenSegment, isHidden } from '../http/request-path.js';
+import { hasHiddenSegment, isHidden } from '../http/index.js';
 
 export interface ScannedFile {
   /** Path relative to the root, '/'-separated. */

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 // @ts-ignore plain ESM JavaScript without declarations
 import { BROTLI_MODULE, INERT_EXTENSIONS, MEDIA_CSP, PLAYER_CSP, PLAYER_EXTENSIONS, DEFAULT_UPSTREAM_KEEPALIVE, HASHED_URI_REGEX, MEDIA_CACHE_CONTROL, nginxConf } from '../../bench/nginx-conf.mjs';
-import { MEDIA_CACHE_CONTROL as ASSETD_MEDIA_CACHE_CONTROL } from '../../src/config/config.js';
+import { MEDIA_CACHE_CONTROL as ASSETD_MEDIA_CACHE_CONTROL } from '../../src/config/index.js';
 import { INERT_TYPES, PLAYER_CSP as ASSETD_PLAYER_CSP, SANDBOX_CSP } from '../../src/http/active-content.js';
 import { contentType } from '../../src/http/content-type.js';
 import { baseType } from '../../src/media/headers.js';

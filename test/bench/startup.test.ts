@@ -6,7 +6,7 @@ import zlib from 'node:zlib';
 import { generateTree, parseStartLine, treeLayout, workersOnLine } from '../../bench/startup.mjs';
 import { startLine } from '../../src/runtime/start.js';
 import { buildIndex, type StaticIndex } from '../../src/static/build.js';
-import { resolveConfig } from '../../src/config/config.js';
+import { resolveConfig } from '../../src/config/index.js';
 
 t.test('parseStartLine reads the line assetd prints', async (t) => {
   const index = {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { checkPrefixes, envName, resolveConfig } from '../../src/config/config.js';
+import { checkPrefixes, envName, resolveConfig } from '../../src/config/index.js';
 import { UserError } from '../../src/errors.js';
 
 const cwd = '/srv/app';

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { checkMediaRoots, isWithin, MEDIA_CACHE_CONTROL, resolveConfig, SIGNED_CACHE_CONTROL, type ConfigSources } from '../../src/config/config.js';
+import { checkMediaRoots, isWithin, MEDIA_CACHE_CONTROL, resolveConfig, SIGNED_CACHE_CONTROL, type ConfigSources } from '../../src/config/index.js';
 import { UserError } from '../../src/errors.js';
 import { INERT_TYPES } from '../../src/http/active-content.js';
 
@@ -132,7 +132,7 @@ t.test('isWithin and checkMediaRoots', async (t) => {
 
 t.test('config.example.json documents every media key with its default', async (t) => {
   const fs = await import('node:fs');
-  const { MEDIA_FIELDS } = await import('../../src/config/config.js');
+  const { MEDIA_FIELDS } = await import('../../src/config/index.js');
   const example = JSON.parse(fs.readFileSync(new URL('../../config.example.json', import.meta.url), 'utf8'));
   const [m] = example.media;
   for (const [k, f] of Object.entries(MEDIA_FIELDS)) {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { checkServicePaths, resolveConfig, type ConfigSources } from '../../src/config/config.js';
+import { checkServicePaths, resolveConfig, type ConfigSources } from '../../src/config/index.js';
 import { UserError } from '../../src/errors.js';
 
 const withRoot = (more: ConfigSources = {}): ConfigSources => ({ cwd: '/srv', ...more, flags: { root: 'static', ...(more.flags ?? {}) } });

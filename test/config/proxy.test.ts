@@ -1,5 +1,5 @@
 import t from 'tap';
-import { resolveConfig } from '../../src/config/config.js';
+import { resolveConfig } from '../../src/config/index.js';
 import { UserError } from '../../src/errors.js';
 
 const base = { static: [{ root: '/srv/static' }] };

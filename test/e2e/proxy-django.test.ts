@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { staticAccelSources } from '../../src/proxy/accel.js';
-import { resolveConfig } from '../../src/config/config.js';
+import { resolveConfig } from '../../src/config/index.js';
 import { createProxy } from '../../src/proxy/forward.js';
 import { createAssetServer } from '../../src/server/server.js';
 import { buildIndex } from '../../src/static/build.js';

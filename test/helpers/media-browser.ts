@@ -19,7 +19,7 @@
 import http from 'node:http';
 import type { Test } from 'tap';
 import path from 'node:path';
-import { resolveConfig } from '../../src/config/config.js';
+import { resolveConfig } from '../../src/config/index.js';
 import { startServer } from '../../src/runtime/start.js';
 import { contentType } from '../../src/http/content-type.js';
 import { setQuiet } from '../../src/log.js';

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { staticAccelSources } from '../../src/proxy/accel.js';
-import { resolveConfig } from '../../src/config/config.js';
+import { resolveConfig } from '../../src/config/index.js';
 import { createProxy } from '../../src/proxy/forward.js';
 import { createAssetServer, type AssetServer } from '../../src/server/server.js';
 import { buildIndex } from '../../src/static/build.js';

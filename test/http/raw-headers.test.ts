@@ -1,15 +1,16 @@
 import t from 'tap';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { UserError } from '../../src/errors.js';
-import { rawHeaders, SPLICE, writeHeadRaw } from '../../src/http/raw-headers.js';
+import { headerProblem, rawHeaders, SPLICE, writeHeadRaw } from '../../src/http/raw-headers.js';
 
 t.test('rawHeaders splits framing from the rest and checks every value once', async (t) => {
   const h = rawHeaders(['Content-Type', 'text/css', 'Content-Length', '10', 'ETag', '"x"']);
   t.same(h.framing, ['Content-Length', '10']);
   t.equal(h.tail, 'Content-Type: text/css\r\nETag: "x"\r\n');
-  t.throws(() => rawHeaders(['Cache-Control', 'public\r\nSet-Cookie: a=b']), UserError, 'a line break in a configured value is refused at startup');
-  t.throws(() => rawHeaders(['Bad Name', 'x']), UserError);
+  t.throws(() => rawHeaders(['Cache-Control', 'public\r\nSet-Cookie: a=b']), /header "Cache-Control": not a valid Cache-Control header value/, 'a line break is refused when the block is made');
+  t.throws(() => rawHeaders(['Bad Name', 'x']), /not a valid Bad Name header value/);
+  t.equal(headerProblem('Cache-Control', 'public'), undefined);
+  t.match(headerProblem('Cache-Control', 'a\nb'), /not a valid Cache-Control header value: "a\\nb"/);
 });
 
 t.test('the header block node builds can be extended on this node', async (t) => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveConfig, type Config } from '../../src/config/config.js';
+import { resolveConfig, type Config } from '../../src/config/index.js';
 import { UserError } from '../../src/errors.js';
 import { setQuiet } from '../../src/log.js';
 import { serveMediaFile } from '../../src/media/answer.js';

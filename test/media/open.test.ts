@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { resolveConfig } from '../../src/config/config.js';
+import { resolveConfig } from '../../src/config/index.js';
 import { startServer } from '../../src/runtime/start.js';
 import { setQuiet } from '../../src/log.js';
 import { handleMedia } from '../../src/media/answer.js';

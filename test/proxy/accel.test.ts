@@ -2,7 +2,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import t from 'tap';
 import { ACCEL_CACHE_CONTROL, accelOverrides, accelPath, sourceFor, type AccelSource } from '../../src/proxy/accel.js';
-import { resolveConfig } from '../../src/config/config.js';
+import { resolveConfig } from '../../src/config/index.js';
 import { createProxy } from '../../src/proxy/forward.js';
 import { createAssetServer } from '../../src/server/server.js';
 import { buildIndex } from '../../src/static/build.js';

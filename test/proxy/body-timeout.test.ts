@@ -8,7 +8,7 @@ import type http from 'node:http';
 import net from 'node:net';
 import t from 'tap';
 import { IdleWatch } from '../../src/proxy/body-timeout.js';
-import { resolveConfig } from '../../src/config/config.js';
+import { resolveConfig } from '../../src/config/index.js';
 import { request, startStack, waitFor } from '../helpers/stack.js';
 
 t.setTimeout(60_000);

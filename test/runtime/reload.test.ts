@@ -2,7 +2,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveConfig } from '../../src/config/config.js';
+import { resolveConfig } from '../../src/config/index.js';
 import { describeReload, reloadOnce, Reloader, type ReloadResult } from '../../src/runtime/reload.js';
 import { createAssetServer } from '../../src/server/server.js';
 import { buildIndex } from '../../src/static/build.js';

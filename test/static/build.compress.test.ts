@@ -1,7 +1,7 @@
 import t from 'tap';
 import http from 'node:http';
 import zlib from 'node:zlib';
-import { resolveConfig } from '../../src/config/config.js';
+import { resolveConfig } from '../../src/config/index.js';
 import { createAssetServer } from '../../src/server/server.js';
 import { buildIndex } from '../../src/static/build.js';
 import { tempDir, writeTree } from '../helpers/cli.js';

@@ -1,7 +1,7 @@
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveConfig, type StaticMount } from '../../src/config/config.js';
+import { resolveConfig, type StaticMount } from '../../src/config/index.js';
 import { UserError } from '../../src/errors.js';
 import { buildIndex, type FileEntry } from '../../src/static/build.js';
 import { collectedTree, cssText, tempDir, write } from '../helpers/fixture.js';
@@ -145,6 +145,7 @@ t.test('configured header values are checked once, at startup', async (t) => {
   const dir = tempDir(t);
   write(path.join(dir, 'a.css'), 'a');
   await t.rejects(buildIndex([mount(dir, { immutableCacheControl: 'public\r\nSet-Cookie: x=1' })], opts), /immutableCacheControl: not a valid Cache-Control header value/);
+  await t.rejects(buildIndex([mount(dir, { immutableCacheControl: 'public\r\nSet-Cookie: x=1' })], opts), UserError, 'a one-line startup error (exit 2)');
   const ok = await buildIndex([mount(dir)], opts);
   const rep = file(ok.public.get('/static/a.css')).identity;
   t.equal(rep.r200, undefined, 'the text form is made on first use, not at startup');

@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveConfig, type StaticMount } from '../../src/config/config.js';
+import { resolveConfig, type StaticMount } from '../../src/config/index.js';
 import { hiddenTarget } from '../../src/static/scan.js';
 import { buildIndex } from '../../src/static/build.js';
 import { tempDir, write } from '../helpers/fixture.js';

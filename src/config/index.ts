@@ -8,6 +8,8 @@
  * (errors, log). Imported by everything that reads a setting.
  */
 export * from './checks.js';
+export * from './load.js';
+export * from './reference.js';
 export * from './resolve.js';
 export * from './schema.js';
 export * from './secret.js';

@@ -1,0 +1,11 @@
+/**
+ * compress/: which files are worth compressing, the codecs, and writing .br/.gz variants
+ * beside the originals (`assetd compress`).
+ *
+ * May import: the basics.
+ */
+export * from './codecs.js';
+export * from './policy.js';
+export * from './pool.js';
+export * from './run.js';
+export * from './variant.js';
