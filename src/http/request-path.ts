@@ -16,13 +16,27 @@ const CODE_BACKSLASH = 92; // \
 const CODE_QUERY = 63; // ?
 const CODE_HASH = 35; // #
 
+/** An absolute-form target (RFC 9112 §3.2.2): scheme and authority, then the rest. */
+const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*(.*)$/i;
+
+/**
+ * The origin-form of a target (path and query): itself when it starts with '/', the part
+ * after the authority of an absolute-form one ('/' when empty), or null for any other form.
+ */
+export function originForm(target: string): string | null {
+  if (target.charCodeAt(0) === CODE_SLASH) return target;
+  const m = ABSOLUTE_FORM.exec(target);
+  if (!m) return null;
+  return m[1] === '' ? '/' : m[1].charCodeAt(0) === CODE_QUERY ? '/' + m[1] : m[1];
+}
+
 /**
  * Decode and normalise the path of a request target. The query is dropped.
  * `http://host/path` (absolute-form) is accepted and reduced to its path, as RFC 9112 asks.
  */
 export function requestPath(target: string): PathResult {
   if (target.charCodeAt(0) !== CODE_SLASH) {
-    const m = /^https?:\/\/[^/?#]*(.*)$/i.exec(target);
+    const m = ABSOLUTE_FORM.exec(target);
     if (!m) return { ok: false, why: 'not-origin-form' };
     target = m[1] === '' ? '/' : m[1];
     if (target.charCodeAt(0) !== CODE_SLASH) return { ok: false, why: 'not-origin-form' };
@@ -90,7 +104,7 @@ export function normalise(p: string): PathResult {
  * Never refuses: a target requestPath() refuses still names a mount here.
  */
 export function declaredPath(target: string): string {
-  let p = target.charCodeAt(0) === CODE_SLASH ? target : target.replace(/^https?:\/\/[^/?#]*/i, '');
+  let p = target.charCodeAt(0) === CODE_SLASH ? target : (ABSOLUTE_FORM.exec(target)?.[1] ?? target);
   const q = p.search(/[?#]/);
   if (q !== -1) p = p.slice(0, q);
   if (p.includes('%')) {

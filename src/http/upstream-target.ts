@@ -11,6 +11,8 @@ export interface UpstreamTarget {
   socketPath: string | null;
   /** The address as the user wrote it, normalised, for log lines. */
   label: string;
+  /** The Host header naming the upstream itself (upstreamKeepHost false, or no Host from the client). */
+  hostHeader: string;
 }
 
 export type UpstreamParse = { ok: true; target: UpstreamTarget } | { ok: false; why: string };
@@ -22,7 +24,7 @@ export function parseUpstream(raw: string): UpstreamParse {
     const p = s.slice('unix:'.length);
     if (!p.startsWith('/')) return { ok: false, why: 'expected unix:/absolute/path/to.sock' };
     if (/[\0\r\n]/.test(p)) return { ok: false, why: 'the socket path has control characters' };
-    return { ok: true, target: { origin: 'http://localhost', host: 'localhost', port: 80, socketPath: p, label: `unix:${p}` } };
+    return { ok: true, target: { origin: 'http://localhost', host: 'localhost', port: 80, socketPath: p, label: `unix:${p}`, hostHeader: 'localhost' } };
   }
   let u: URL;
   try {
@@ -38,5 +40,5 @@ export function parseUpstream(raw: string): UpstreamParse {
   if (u.hostname === '') return { ok: false, why: 'expected a host' };
   const port = u.port === '' ? 80 : Number(u.port);
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-  return { ok: true, target: { origin: u.origin, host, port, socketPath: null, label: u.origin } };
+  return { ok: true, target: { origin: u.origin, host, port, socketPath: null, label: u.origin, hostHeader: port === 80 ? u.hostname : `${u.hostname}:${port}` } };
 }

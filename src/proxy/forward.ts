@@ -14,7 +14,7 @@ import { logError } from '../log.js';
 import { setUpstreamTime } from '../observe/index.js';
 import { canned, NOT_FOUND, SERVER_ERROR, sendCanned } from '../respond/index.js';
 import { oneLine } from '../errors.js';
-import { parseUpstream, type UpstreamTarget } from '../http/index.js';
+import { originForm, parseUpstream, type UpstreamTarget } from '../http/index.js';
 
 export const BAD_GATEWAY = canned(502, 'Bad Gateway: the app server could not be reached');
 export const GATEWAY_TIMEOUT = canned(504, 'Gateway Timeout: the app server did not answer in time');
@@ -46,10 +46,7 @@ class BodyStream extends Transform {
 
 /** The path of a request target as sent upstream: origin-form, query kept. */
 export function upstreamPath(url: string): string {
-  if (url.startsWith('/')) return url;
-  const m = /^https?:\/\/[^/?#]*(.*)$/i.exec(url);
-  if (!m) return url;
-  return m[1] === '' ? '/' : m[1].startsWith('?') ? '/' + m[1] : m[1];
+  return originForm(url) ?? url;
 }
 
 /** A short phrase for an upstream failure, and the status it maps to. */
@@ -109,7 +106,7 @@ export function createProxy(config: Config, opts: ProxyOptions): Proxy {
     keepAliveTimeout: 4_000,
     ...(target.socketPath ? { socketPath: target.socketPath } : {}),
   });
-  const upstreamHost = target.socketPath ? 'localhost' : target.port === 80 ? target.host : `${target.host}:${target.port}`;
+  const upstreamHost = target.hostHeader;
   const timeouts = { headers: config.upstreamHeadersTimeout, connect: config.upstreamConnectTimeout };
 
   const fail = (req: IncomingMessage, res: ServerResponse, err: unknown): void => {

@@ -82,7 +82,7 @@ export function tunnel(req: IncomingMessage, client: Duplex, head: Buffer, o: Tu
     clientIp: clientAddress(req.socket.remoteAddress),
     proto: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
     keepHost: o.keepHost,
-    upstreamHost: target.socketPath ? 'localhost' : target.port === 80 ? target.host : `${target.host}:${target.port}`,
+    upstreamHost: target.hostHeader,
     upgrade: true,
   });
   let up: http.ClientRequest;

@@ -97,3 +97,13 @@ t.test('clampedPath: a declared path resolved as lenient apps do, never above th
   t.equal(clampedPath('/'), '/');
   for (const p of ['/../x', '/a/../../../b/', '/./../c/..', '/%2e']) t.equal(clampedPath(p), new URL(p.replace(/%/g, '%25'), 'http://h').pathname.replace(/%25/g, '%'), `as URL resolves ${p}`);
 });
+
+t.test('originForm: path and query of a target', async (t) => {
+  const { originForm } = await import('../../src/http/request-path.js');
+  t.equal(originForm('/a?b'), '/a?b');
+  t.equal(originForm('http://h/a?b'), '/a?b');
+  t.equal(originForm('HTTPS://h:1'), '/');
+  t.equal(originForm('http://h?q=1'), '/?q=1');
+  t.equal(originForm('*'), null);
+  t.equal(originForm('h:80'), null);
+});

@@ -37,3 +37,14 @@ t.test('refusals say why', async (t) => {
     if (!r.ok) t.match(r.why, why, raw);
   }
 });
+
+t.test('the Host header naming the upstream itself', async (t) => {
+  const host = (s: string) => {
+    const r = parseUpstream(s);
+    return r.ok ? r.target.hostHeader : r.why;
+  };
+  t.equal(host('http://app:8000'), 'app:8000');
+  t.equal(host('http://app'), 'app', 'port 80 is left out');
+  t.equal(host('http://[::1]:8000'), '[::1]:8000', 'an IPv6 literal keeps its brackets');
+  t.equal(host('unix:/run/app.sock'), 'localhost');
+});
