@@ -8,7 +8,7 @@ import { writeIfChanged, type WriteStats } from '../collect/index.js';
 import { compressTree, formatSummary, progressBar } from '../compress/index.js';
 import { UserError } from '../errors.js';
 import { logError, logInfo } from '../log.js';
-import { limiter } from './limiter.js';
+import { limiter } from '../compress/index.js';
 
 export const COLLECT_USAGE = 'usage: assetd collect SRC... --out DIR [--static-url /static/] [--strict] [--no-compress] [--workers N]';
 export const MANIFEST_NAME = 'staticfiles.json';

@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { logInfo } from '../log.js';
 import { compressTree, formatSummary, progressBar } from '../compress/index.js';
 
-export const COMPRESS_USAGE = 'usage: assetd compress DIR [--workers N]   (N worker threads, default one per core; 0: none)';
+export const COMPRESS_USAGE = 'usage: assetd compress DIR [--workers N]   (N files at once, default one per core; 0: one at a time)';
 
 /** `assetd compress DIR`: write .br and .gz next to every compressible file under DIR. */
 export async function compress(argv: string[]): Promise<void> {

@@ -5,7 +5,7 @@
  * May import: the basics.
  */
 export * from './codecs.js';
+export * from './limiter.js';
 export * from './policy.js';
-export * from './pool.js';
 export * from './run.js';
 export * from './variant.js';

@@ -1,13 +1,13 @@
 /**
  * `compress DIR`: walk the tree, clear temporaries left by an interrupted run, and make
- * the variants of every compressible file on a pool of worker threads.
+ * the variants of every compressible file, several at once on libuv's thread pool.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { isCompressible, isLeftoverTemp } from './policy.js';
-import { CompressPool } from './pool.js';
+import { limiter } from './limiter.js';
 import { compressFile, type FileOutcome } from './variant.js';
 
 export interface CompressSummary {
@@ -25,7 +25,7 @@ export interface CompressSummary {
 }
 
 export interface CompressOptions {
-  /** Worker threads (default: one per core); 0 compresses on the calling thread. */
+  /** Files compressed at once, on libuv's thread pool (default: one per core); 0 means one at a time. */
   workers?: number;
   /** Called after each file with (done, total). */
   progress?: (done: number, total: number) => void;
@@ -81,10 +81,7 @@ export async function compressTree(dir: string, opts: CompressOptions = {}): Pro
     seconds: 0,
   };
   if (todo.length > 0) {
-    const pool =
-      opts.workers === 0
-        ? { compress: compressFile, close: async () => {} }
-        : new CompressPool(Math.min(opts.workers ?? Infinity, todo.length, os.availableParallelism()));
+    const atOnce = limiter(Math.max(1, Math.min(opts.workers ?? os.availableParallelism(), todo.length)));
     let done = 0;
     const add = (o: FileOutcome) => {
       summary.bytesBefore += o.size;
@@ -95,15 +92,12 @@ export async function compressTree(dir: string, opts: CompressOptions = {}): Pro
       summary.removed += o.removed;
       opts.progress?.(++done, todo.length);
     };
-    try {
-      const results = await Promise.allSettled(todo.map((f) => pool.compress(f).then(add)));
-      const failed = results.findIndex((r) => r.status === 'rejected');
-      if (failed !== -1) {
-        const n = results.filter((r) => r.status === 'rejected').length;
-        throw new UserError(`${todo[failed]}: cannot compress (${((results[failed] as PromiseRejectedResult).reason as Error).message})${n > 1 ? ` and ${n - 1} more file(s)` : ''}`);
-      }
-    } finally {
-      await pool.close();
+    const results = await Promise.allSettled(todo.map((f) => atOnce(() => compressFile(f)).then(add)));
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    if (failed !== -1) {
+      const n = results.filter((r) => r.status === 'rejected').length;
+      const e = (results[failed] as PromiseRejectedResult).reason as NodeJS.ErrnoException;
+      throw new UserError(`${todo[failed]}: cannot compress (${e.code ?? e.message})${n > 1 ? ` and ${n - 1} more file(s)` : ''}`);
     }
   }
   summary.seconds = (performance.now() - t0) / 1000;

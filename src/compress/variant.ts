@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
 import { CODECS } from './codecs.js';
 import { isFresh, tempName, worthKeeping } from './policy.js';
 
@@ -36,7 +35,7 @@ let counter = 0;
 
 /** Write `data` to `target` through a temporary sibling and a rename. */
 export async function writeAtomic(target: string, data: Buffer): Promise<void> {
-  const tmp = path.join(path.dirname(target), tempName(path.basename(target), `${process.pid}-${threadId * 1_000_000 + counter++}`));
+  const tmp = path.join(path.dirname(target), tempName(path.basename(target), `${process.pid}-${counter++}`));
   try {
     await fs.writeFile(tmp, data);
     await fs.rename(tmp, target);
@@ -64,7 +63,7 @@ export async function compressFile(file: string): Promise<FileOutcome> {
   out.size = data.length;
   for (const codec of todo) {
     const target = file + codec.suffix;
-    const encoded = codec.encode(data);
+    const encoded = await codec.encode(data);
     if (worthKeeping(data.length, encoded.length)) {
       await writeAtomic(target, encoded);
       out.variants[codec.suffix] = encoded.length;
