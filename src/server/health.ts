@@ -3,7 +3,9 @@
 export interface HealthFacts {
   draining: boolean;
   files: number;
-  mounts: number;
+  /** Static mounts (internal ones included). */
+  staticMounts: number;
+  mediaMounts: number;
   version: string;
   uptimeSeconds: number;
   /** When the index in use was built (ms since the epoch). */
@@ -24,7 +26,9 @@ export function healthAnswer(f: HealthFacts): HealthAnswer {
     JSON.stringify({
       status: f.draining ? 'draining' : 'ok',
       files: f.files,
-      mounts: f.mounts,
+      mounts: f.staticMounts + f.mediaMounts,
+      staticMounts: f.staticMounts,
+      mediaMounts: f.mediaMounts,
       version: f.version,
       uptime: Math.floor(f.uptimeSeconds),
       indexBuiltAt: new Date(f.indexBuiltAt).toISOString(),

@@ -335,3 +335,10 @@ t.test('the command line refuses overlapping media and static, one line, exit 2'
   t.equal(b.status, 2);
   t.match(b.stderr, /^assetd: media\[0\]\.prefix "\/static\/media\/" overlaps static prefix "\/static\/": an upload could shadow a static file\n$/);
 });
+
+t.test('health counts the media mounts beside the static ones', async (t) => {
+  const dir = makeSite(t);
+  const { base } = await start(t, dir);
+  const h = JSON.parse((await get(base, '/__assetd/health')).body.toString());
+  t.same({ mounts: h.mounts, staticMounts: h.staticMounts, mediaMounts: h.mediaMounts }, { mounts: 4, staticMounts: 1, mediaMounts: 3 });
+});
