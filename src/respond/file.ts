@@ -97,11 +97,12 @@ export function streamBody(
 
 /**
  * Stream bytes [start, end] of a file named by its path (a static file over the memory
- * threshold). It is opened and checked against the size the headers promise before anything
- * is written: a file removed or changed since startup is a 404 or 500 and one log line,
- * never a wrong or truncated body.
+ * threshold). It is opened and checked against the size and modification time the index
+ * saw before anything is written: a file removed or changed since startup is a 404 or 500
+ * and one log line, never a wrong or truncated body nor new bytes under old validators.
  */
-export function streamFromPath(req: IncomingMessage, res: ServerResponse, status: number, headers: string[], file: string, expectedSize: number, start: number, end: number): void {
+export function streamFromPath(req: IncomingMessage, res: ServerResponse, status: number, headers: string[], file: string, expected: { size: number; mtimeMs: number }, start: number, end: number): void {
+  const expectedSize = expected.size;
   // O_NONBLOCK: a FIFO put in place of the file must not block a thread-pool worker forever
   fs.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK, (err, fd) => {
     if (err) {
@@ -111,9 +112,15 @@ export function streamFromPath(req: IncomingMessage, res: ServerResponse, status
     }
     const close = () => fs.close(fd, () => {});
     fs.fstat(fd, (err2, st) => {
-      if (err2 || !st.isFile() || st.size !== expectedSize) {
+      if (err2 || !st.isFile() || st.size !== expectedSize || st.mtimeMs !== expected.mtimeMs) {
         close();
-        const why = err2 ? `cannot stat (${err2.code})` : !st.isFile() ? 'not a regular file any more' : `size changed since startup (${expectedSize} -> ${st.size} bytes)`;
+        const why = err2
+          ? `cannot stat (${err2.code})`
+          : !st.isFile()
+            ? 'not a regular file any more'
+            : st.size !== expectedSize
+              ? `size changed since startup (${expectedSize} -> ${st.size} bytes)`
+              : 'rewritten since startup (same size, new modification time)';
         logError(`${file}: ${why}; reload to re-index`);
         if (!res.headersSent && !res.destroyed) sendCanned(req, res, SERVER_ERROR);
         return;

@@ -25,7 +25,7 @@ const STATIC: Sender<Representation, HeaderOverrides | undefined> = {
   bytes(req, res, status, rep, start, end, overrides) {
     const headers = status === 206 ? partialHeaders(withOverrides(rep.h206, overrides), start, end, rep.size) : undefined;
     if (rep.body === undefined) {
-      streamFromPath(req, res, status, headers ?? withOverrides(rep.h200, overrides), rep.file, rep.size, start, end);
+      streamFromPath(req, res, status, headers ?? withOverrides(rep.h200, overrides), rep.file, { size: rep.size, mtimeMs: rep.mtimeMs }, start, end);
     } else if (headers !== undefined) {
       res.writeHead(206, headers);
       res.end(rep.body.subarray(start, end + 1));

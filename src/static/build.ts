@@ -21,6 +21,8 @@ export interface Representation {
   /** Negotiation bit (see http/negotiate.ts). */
   bit: number;
   size: number;
+  /** Modification time the walk saw: a streamed file changed since is refused, not sent under stale validators. */
+  mtimeMs: number;
   etag: string;
   /** Absolute file to stream from when `body` is not held. */
   file: string;
@@ -288,7 +290,7 @@ function addFile(mi: MountIndex, f: ScannedFile, byRel: Map<string, ScannedFile>
     const h200 = [...entity, 'Content-Length', String(s.file.size), 'Accept-Ranges', 'bytes', ...common];
     // only the identity representation answers ranges
     const h206 = s.coding === 'identity' ? [...entity, 'Accept-Ranges', 'bytes', ...common] : EMPTY;
-    reps.push({ coding: s.coding, bit: s.bit, size: s.file.size, etag, file: s.file.abs, body, h200, h304: common, h206, r200: undefined, r304: undefined });
+    reps.push({ coding: s.coding, bit: s.bit, size: s.file.size, mtimeMs: s.file.mtimeMs, etag, file: s.file.abs, body, h200, h304: common, h206, r200: undefined, r304: undefined });
     if (body) mi.bytesInMemory += body.length;
     else mi.streamed++;
   }

@@ -65,6 +65,18 @@ const FAULTS: Fault[] = [
     log: /big\.bin: size changed since startup/,
   },
   {
+    name: 'streamed file rewritten with the same size (new bytes, new modification time)',
+    inject: (site) => {
+      const f = path.join(site.root, 'big.bin');
+      const st = fs.statSync(f);
+      fs.writeFileSync(f, Buffer.alloc(st.size, 0x42));
+      fs.utimesSync(f, st.atime, new Date(st.mtimeMs + 5000));
+    },
+    target: '/static/big.bin',
+    status: [500],
+    log: /big\.bin: rewritten since startup \(same size, new modification time\)/,
+  },
+  {
     name: 'streamed file replaced by a directory',
     inject: (site) => {
       fs.rmSync(path.join(site.root, 'big.bin'));
