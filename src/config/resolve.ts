@@ -198,25 +198,18 @@ export function resolveConfig(src: ConfigSources): Config {
       const raw = get(flag);
       if (raw === undefined) continue;
       const where = layer === 'flag' ? `--${flag}` : envName(flag);
-      const value = typeof raw === 'boolean' ? raw : raw;
-      if (spec.key.startsWith('media.')) {
-        const key = spec.key.slice('media.'.length);
-        if (media.length === 0) {
-          media.push(defaults(MEDIA_FIELDS));
-          mediaBase.push(cwd);
+      const list = spec.key.startsWith('media.') ? { lists: media, bases: mediaBase, fields: MEDIA_FIELDS } : spec.key.startsWith('mount.') ? { lists: mounts, bases: rootBase, fields: MOUNT_FIELDS } : undefined;
+      if (list !== undefined) {
+        // a mount flag sets the first mount of its kind, or makes one
+        const key = spec.key.slice(spec.key.indexOf('.') + 1);
+        if (list.lists.length === 0) {
+          list.lists.push(defaults(list.fields));
+          list.bases.push(cwd);
         }
-        media[0][key] = coerce(MEDIA_FIELDS[key].kind, value, where, MEDIA_FIELDS[key], true);
-        if (key === 'root') mediaBase[0] = cwd;
-      } else if (spec.key.startsWith('mount.')) {
-        const key = spec.key.slice('mount.'.length);
-        if (mounts.length === 0) {
-          mounts.push(defaults(MOUNT_FIELDS));
-          rootBase.push(cwd);
-        }
-        mounts[0][key] = coerce(MOUNT_FIELDS[key].kind, value, where, MOUNT_FIELDS[key], true);
-        if (key === 'root') rootBase[0] = cwd;
+        list.lists[0][key] = coerce(list.fields[key].kind, raw, where, list.fields[key], true);
+        if (key === 'root') list.bases[0] = cwd;
       } else {
-        top[spec.key] = coerce(TOP_FIELDS[spec.key].kind, value, where, TOP_FIELDS[spec.key], true);
+        top[spec.key] = coerce(TOP_FIELDS[spec.key].kind, raw, where, TOP_FIELDS[spec.key], true);
       }
     }
   }

@@ -53,6 +53,7 @@ const TABLE: Record<string, { run: keyof typeof RUNNERS; note?: string } | { not
   },
   'docker build -t assetd .': { notRun: 'no container engine here: the docker client has no daemon, and podman would pull node:20-bookworm-slim from a registry' },
   'npm run bench': { notRun: BENCH },
+  'npm ci': { notRun: 'the contributor loop: npm ci and npm test are what CI runs around this suite, npm run build ran before it, the bench lines are minutes of load (test/bench/*.test.ts cover them), and one tap file is what this suite is made of' },
   'npm run bench -- --scenario small-br --peers --rounds 3': { notRun: BENCH },
   'npm run bench -- --scenario small-br,page-load --assetd-variants default,node \\': { notRun: BENCH },
 };

@@ -2,7 +2,7 @@
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot, request, startAssetd } from '../helpers/run.js';
+import { repoRoot, request, runAssetd, startAssetd } from '../helpers/run.js';
 
 const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 const m = /curl -sI -H 'Accept-Encoding: br' (http:\/\/127\.0\.0\.1:8080(\/static\/css\/[^\s]+\.css))/.exec(readme);
@@ -24,4 +24,13 @@ t.test('the quick-start curl line', async (t) => {
   const page = await request(s.url + '/static/');
   t.equal(page.status, 200);
   t.match(page.body.toString(), /<link rel="stylesheet" href="css\/site\.css">/);
+});
+
+t.test('the check example prints what assetd check prints', async (t) => {
+  const block = /```\n\$ npx assetd check --config example\/assetd\.json\n([\s\S]*?)```/.exec(readme);
+  t.ok(block, 'README has the check example');
+  if (!block) return;
+  const r = await runAssetd(['check', '--config', 'example/assetd.json']);
+  t.equal(r.code, 0);
+  t.equal(r.stdout.split(repoRoot).join('/srv/app'), block[1], 'the same lines, with the checkout at /srv/app');
 });
