@@ -9,7 +9,7 @@ import { withOverrides, type HeaderOverrides } from '../http/index.js';
 import { AcceptCache } from '../http/index.js';
 import { writeHeadRaw } from '../http/index.js';
 import { respondFile, streamFromPath, type Sender } from '../respond/index.js';
-import { raw200, raw304, type FileEntry, type Representation } from './build.js';
+import { raw200, raw304, type FileEntry, type Representation } from './entry.js';
 
 export type { HeaderOverrides } from '../http/index.js';
 

@@ -6,6 +6,7 @@
  */
 export * from './answer.js';
 export * from './build.js';
+export * from './entry.js';
 export * from './scan.js';
 export * from './scan-thread.js';
 export * from './slices.js';

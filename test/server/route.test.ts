@@ -3,7 +3,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { route, routeUpgrade, type RouteTable } from '../../src/server/route.js';
 import type { MediaRuntime } from '../../src/media/resolve.js';
-import type { Entry, MountIndex } from '../../src/static/build.js';
+import type { Entry, MountIndex } from '../../src/static/entry.js';
 
 const file = (urlPath: string) => ({ kind: 'file', urlPath }) as unknown as Entry;
 const mount = (prefix: string, o: { fallthrough?: boolean; internal?: boolean } = {}) =>
