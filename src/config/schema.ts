@@ -44,6 +44,7 @@ export const TOP_FIELDS: Record<string, Field> = {
   keepAliveTimeout: { flag: 'keep-alive-timeout', kind: 'int', min: 0, default: 5_000, doc: 'Milliseconds an idle keep-alive connection stays open.' },
   sendTimeout: { flag: 'send-timeout', kind: 'int', min: 0, default: 60_000, doc: 'Milliseconds a client may take none of a response being sent before the connection is closed; 0 for no limit.' },
   maxHeaderSize: { flag: 'max-header-size', kind: 'int', min: 1024, default: 16 * 1024, doc: 'Largest request header block in bytes; larger requests get 431.' },
+  fastLane: { flag: 'fast-lane', kind: 'bool', default: true, doc: "Answer static files from memory on node's own HTTP parser below node:http (one write per answer); false serves every request through node:http." },
   maxConnections: { flag: 'max-connections', kind: 'int', min: 0, default: 10_000, doc: 'Open connections per worker before new ones are dropped; 0 for no limit.' },
   accessLog: { flag: 'access-log', kind: 'access-log', default: 'combined', doc: `Access log on stdout: ${ACCESS_LOG_FORMATS.join(', ')}.` },
   healthPath: { flag: 'health-path', kind: 'nullable-path', default: '/__assetd/health', doc: 'Health check path (JSON, 503 while draining), or null for none.' },

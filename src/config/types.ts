@@ -94,6 +94,8 @@ export interface Config {
   upstreamBodyTimeout: number;
   /** Forward the client's Host header (true) or send the upstream's own host (false). */
   upstreamKeepHost: boolean;
+  /** Static answers from memory on node's llhttp binding, below node:http. */
+  fastLane: boolean;
   /** Largest request body forwarded, in bytes (413 past it); 0 for no limit. */
   maxBodySize: number;
   media: MediaMount[];

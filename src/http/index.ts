@@ -17,5 +17,7 @@ export * from './negotiate.js';
 export * from './range.js';
 export * from './raw-headers.js';
 export * from './request-checks.js';
+export * from './request-fields.js';
 export * from './request-path.js';
+export * from './response-head.js';
 export * from './upstream-target.js';

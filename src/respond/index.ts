@@ -5,5 +5,6 @@
  *
  * May import: http/, the basics (errors, log).
  */
+export * from './clock.js';
 export * from './file.js';
 export * from './send.js';

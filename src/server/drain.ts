@@ -20,13 +20,23 @@ export interface DrainOptions {
 /** node's private link from a socket to the response being written on it. */
 type WithResponse = { _httpMessage?: unknown };
 
+/** Connections held below node:http (the fast lane), closed with node's own. */
+export interface OtherConnections {
+  closeIdle(): void;
+  closeAll(): void;
+}
+
 /** Call once per server, with its open client sockets. */
-export function drainServer(server: http.Server, sockets: Iterable<Socket>, opts: DrainOptions): Promise<DrainResult> {
+export function drainServer(server: http.Server, sockets: Iterable<Socket>, opts: DrainOptions, other?: OtherConnections): Promise<DrainResult> {
+  const closeIdle = () => {
+    server.closeIdleConnections();
+    other?.closeIdle();
+  };
   return new Promise((resolve) => {
     let done = false;
     let closing = false;
     let delayOver = opts.delayMs <= 0;
-    server.closeIdleConnections();
+    closeIdle();
     // the answers under way now: the listener stays open until they are given
     const busy = new Set<Socket>();
     for (const s of sockets) if (!s.destroyed && (s as WithResponse)._httpMessage != null) busy.add(s);
@@ -43,7 +53,7 @@ export function drainServer(server: http.Server, sockets: Iterable<Socket>, opts
       closing = true;
       // resolves once every connection has ended (at once when the server was not listening)
       server.close(() => finish('drained'));
-      server.closeIdleConnections();
+      closeIdle();
     };
     const maybeStop = () => {
       if (delayOver && busy.size === 0) stopAccepting();
@@ -55,7 +65,7 @@ export function drainServer(server: http.Server, sockets: Iterable<Socket>, opts
       });
     }
     // A connection whose response ends during the drain becomes idle: close it then.
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const sweep = setInterval(closeIdle, 50);
     const delay = setTimeout(() => {
       delayOver = true;
       maybeStop();
@@ -63,6 +73,7 @@ export function drainServer(server: http.Server, sockets: Iterable<Socket>, opts
     const timer = setTimeout(() => {
       stopAccepting();
       server.closeAllConnections();
+      other?.closeAll();
       finish('timeout');
     }, opts.graceMs);
     maybeStop();

@@ -7,8 +7,11 @@
  */
 export * from './connections.js';
 export * from './drain.js';
+export * from './fast-lane.js';
 export * from './handler.js';
 export * from './health.js';
+export * from './lane-answers.js';
+export * from './llhttp.js';
 export * from './route.js';
 export * from './server.js';
 export * from './service.js';

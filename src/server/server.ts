@@ -15,6 +15,8 @@ import { Observer } from '../observe/index.js';
 import { drainServer, type DrainResult } from './drain.js';
 import type { StaticIndex } from '../static/index.js';
 import type { Proxy } from '../proxy/index.js';
+import { AcceptCache } from '../http/index.js';
+import { installFastLane } from './fast-lane.js';
 import { createHandler } from './handler.js';
 import { routeUpgrade, type RouteTable } from './route.js';
 import { serviceAnswers } from './service.js';
@@ -98,6 +100,18 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     handler,
   );
   server.keepAliveTimeout = config.keepAliveTimeout;
+  // static answers from memory below node:http; everything else is handed to it (fast-lane.ts)
+  const lane = config.fastLane
+    ? installFastLane(server, {
+        table: () => table,
+        accept: new AcceptCache(),
+        keepAliveTimeout: config.keepAliveTimeout,
+        headersTimeout: config.headersTimeout,
+        maxHeaderSize: config.maxHeaderSize,
+        draining: () => draining,
+        observer,
+      })
+    : undefined;
   const connections = manageConnections(server, { headersTimeout: config.headersTimeout, sendTimeout: config.sendTimeout });
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
   if (proxy !== undefined) {
@@ -136,7 +150,7 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     },
     drain(graceMs, delayMs = 0) {
       draining = true;
-      drained ??= drainServer(server, connections.sockets(), { graceMs, delayMs }).finally(() => {
+      drained ??= drainServer(server, connections.sockets(), { graceMs, delayMs }, lane).finally(() => {
         connections.stop();
         observer?.flush();
       });
@@ -158,6 +172,8 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     close: () =>
       new Promise<void>((resolve) => {
         connections.stop();
+        lane?.stop();
+        lane?.closeAll();
         observer?.flush();
         if (!server.listening) {
           server.closeAllConnections();

@@ -27,6 +27,25 @@ export interface Representation {
   r304: RawHeaders | undefined;
   /** 206 headers without Content-Range and Content-Length (added per request). */
   h206: string[];
+  /** The whole keep-alive 200 and 304 as the fast lane writes them (wire.ts), made on first use. */
+  w200?: Wire;
+  w304?: Wire;
+}
+
+/**
+ * A response ready to write: head (its Date patched in place each second) and, for a body up
+ * to WIRE_INLINE bytes, the body after it in the same buffer, so the answer is one write.
+ */
+export interface Wire {
+  buf: Buffer;
+  /** Bytes of head at the start of `buf` (a HEAD request gets only these). */
+  headLen: number;
+  /** Offset of the 29 bytes of the Date value. */
+  dateAt: number;
+  /** The clock second the Date bytes were last written for. */
+  second: number;
+  /** A body too large to copy after the head: written after it. */
+  body: Buffer | undefined;
 }
 
 export interface FileEntry {

@@ -10,3 +10,4 @@ export * from './entry.js';
 export * from './scan.js';
 export * from './scan-thread.js';
 export * from './slices.js';
+export * from './wire.js';
