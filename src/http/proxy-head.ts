@@ -29,16 +29,16 @@ export type BodyFraming = 'none' | 'length' | 'chunked';
  * Connection names, Expect (this server has answered it), names with an underscore and the
  * client's forwarding headers; appends the client to X-Forwarded-For; sets X-Forwarded-Proto
  * and X-Forwarded-Host; keeps every other header, its case, order and repetitions; the same
- * headers upstreamRequestHeaders lists, in the same order. A chunked body gets
- * `Transfer-Encoding: chunked` (its own hop), a POST, PUT or PATCH without a body
- * `Content-Length: 0`.
+ * headers upstreamRequestHeaders lists, in the same order. The framing is this hop's own
+ * (RFC 9112 §6.2): `Content-Length: length` for a body of known length (`length` is the
+ * client's, as node checked it), `Transfer-Encoding: chunked` for one that is not, and
+ * `Content-Length: 0` for none when the client sent a length or the method expects a body.
  */
-export function upstreamRequestHead(method: string, path: string, raw: readonly string[], info: ForwardInfo, body: BodyFraming): string {
+export function upstreamRequestHead(method: string, path: string, raw: readonly string[], info: ForwardInfo, body: BodyFraming, length: string | undefined): string {
   const listed = listedNames(raw);
   let lines = '';
   let host: string | undefined;
   let forwardedFor = '';
-  let hasLength = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     const lower = name.toLowerCase();
@@ -50,14 +50,14 @@ export function upstreamRequestHead(method: string, path: string, raw: readonly 
       forwardedFor += `${raw[i + 1]}, `;
       continue;
     }
-    if (lower === 'expect' || hasUnderscore(lower) || isUntrustedForwarding(lower) || isHopByHop(lower)) continue;
+    if (lower === 'content-length' || lower === 'expect' || hasUnderscore(lower) || isUntrustedForwarding(lower) || isHopByHop(lower)) continue;
     if (listed !== null && listed.has(lower)) continue;
-    if (lower === 'content-length') hasLength = true;
     lines += `${name}: ${raw[i + 1]}\r\n`;
   }
   let head = `${method} ${path} HTTP/1.1\r\nHost: ${info.keepHost && host !== undefined ? host : info.upstreamHost}\r\n${lines}`;
-  if (body === 'chunked') head += 'Transfer-Encoding: chunked\r\n';
-  else if (body === 'none' && !hasLength && (method === 'POST' || method === 'PUT' || method === 'PATCH')) head += 'Content-Length: 0\r\n';
+  if (body === 'length') head += `Content-Length: ${length}\r\n`;
+  else if (body === 'chunked') head += 'Transfer-Encoding: chunked\r\n';
+  else if (length !== undefined || method === 'POST' || method === 'PUT' || method === 'PATCH') head += 'Content-Length: 0\r\n';
   head += `X-Forwarded-For: ${forwardedFor}${info.clientIp}\r\nX-Forwarded-Proto: ${info.proto}\r\n`;
   if (host !== undefined) head += `X-Forwarded-Host: ${host}\r\n`;
   return head + '\r\n';

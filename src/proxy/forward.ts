@@ -196,6 +196,11 @@ export function createProxy(config: Config, opts: ProxyOptions): Proxy {
 
     deliver(head: UpstreamHead | null, body: Buffer[] | null, complete: boolean): boolean {
       const res = this.res;
+      if (res.destroyed) {
+        // the client is gone; its 'close' aborts the exchange, should it not have yet
+        this.x.abort();
+        return true;
+      }
       if (head !== null && !this.head(head)) return true;
       if (body !== null) {
         if (complete && body.length === 1) {
@@ -223,10 +228,6 @@ export function createProxy(config: Config, opts: ProxyOptions): Proxy {
       if (h.accel !== undefined) {
         this.x.discard();
         accel(req, res, h.accel, headerRecord(head.raw)).catch((e) => fail(req, res, e));
-        return false;
-      }
-      if (res.destroyed) {
-        this.x.abort();
         return false;
       }
       try {
@@ -296,7 +297,7 @@ export function createProxy(config: Config, opts: ProxyOptions): Proxy {
       proto: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
       keepHost: config.upstreamKeepHost,
       upstreamHost,
-    }, framing);
+    }, framing, cl);
     const x = new Exchange({ head, method, framing, body }, answer);
     answer.x = x;
     res.once('close', () => {

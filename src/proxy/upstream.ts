@@ -215,7 +215,14 @@ export class Exchange implements BodyOut {
     this.chunks = null;
     this.lastRead = performance.now();
     if (head !== null) this.delivered = true;
-    const more = this.sink.deliver(head, chunks, this.complete);
+    let more: boolean;
+    try {
+      more = this.sink.deliver(head, chunks, this.complete);
+    } catch (e) {
+      // inside the parser's callback: an exception here would end the process
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
     if ((this.phase as Phase) === Phase.Done) return; // the sink aborted the exchange
     if (this.complete) {
       // an answer before the whole body was sent: the rest is not sent, and the connection,
