@@ -64,7 +64,25 @@ export interface Proxy {
   target: UpstreamTarget;
   /** Send the request to the app and its answer to the client. */
   forward(req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * Send a request without a body to the app, from a parsed request head rather than a
+   * node:http request, the answer going to `sink` (a writer of raw bytes). The caller routes
+   * first (this is for requests the app answers), answers X-Accel-Redirect heads itself or
+   * hands them over, and calls `abort()` on the exchange should its client go away.
+   */
+  send(req: BodilessRequest, sink: UpstreamSink): Exchange;
   close(): Promise<void>;
+}
+
+/** A request head as a parser hands it over: what `send` needs. */
+export interface BodilessRequest {
+  method: string;
+  /** The request target as received (absolute-form is sent in origin-form). */
+  url: string;
+  rawHeaders: readonly string[];
+  /** The client connection's address (socket.remoteAddress) and whether it is TLS. */
+  remoteAddress: string | undefined;
+  encrypted: boolean;
 }
 
 export interface ProxyOptions {
@@ -292,12 +310,7 @@ export function createProxy(config: Config, opts: ProxyOptions): Proxy {
         else res.destroy();
       });
     }
-    const head = upstreamRequestHead(method, path, req.rawHeaders, {
-      clientIp: clientAddress(req.socket.remoteAddress),
-      proto: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
-      keepHost: config.upstreamKeepHost,
-      upstreamHost,
-    }, framing, cl);
+    const head = requestHead(method, path, req.rawHeaders, req.socket.remoteAddress, (req.socket as { encrypted?: boolean }).encrypted === true, framing, cl);
     const x = new Exchange({ head, method, framing, body }, answer);
     answer.x = x;
     res.once('close', () => {
@@ -306,9 +319,20 @@ export function createProxy(config: Config, opts: ProxyOptions): Proxy {
     pool.dispatch(x);
   };
 
+  const requestHead = (method: string, path: string, raw: readonly string[], remote: string | undefined, encrypted: boolean, framing: RequestFraming, length: string | undefined): string =>
+    upstreamRequestHead(method, path, raw, { clientIp: clientAddress(remote), proto: encrypted ? 'https' : 'http', keepHost: config.upstreamKeepHost, upstreamHost }, framing, length);
+
+  const send = (req: BodilessRequest, sink: UpstreamSink): Exchange => {
+    const head = requestHead(req.method, upstreamPath(req.url), req.rawHeaders, req.remoteAddress, req.encrypted, 'none', undefined);
+    const x = new Exchange({ head, method: req.method, framing: 'none', body: null }, sink);
+    pool.dispatch(x);
+    return x;
+  };
+
   return {
     target,
     forward,
+    send,
     close: () => pool.close(),
   };
 }
