@@ -184,8 +184,12 @@ function onBody(this: ResponseParser, chunk: Buffer): void {
 }
 
 function onMessageComplete(this: ResponseParser): void {
-  const x = (this.conn as Conn | null)?.exchange;
-  if (x != null && x.phase === Phase.Body) x.complete = true;
+  const c = this.conn as Conn | null;
+  if (c === null) return;
+  // trailers of a chunked body come as header lines: dropped (node:http's client keeps them apart too)
+  if (c.extra.length > 0) c.extra = [];
+  const x = c.exchange;
+  if (x !== null && x.phase === Phase.Body) x.complete = true;
 }
 
 function onExecute(this: ResponseParser, ret: number | ParseError): void {

@@ -164,3 +164,18 @@ t.test('an app that answers before reading the whole upload: the answer passes, 
   t.equal((await request(s.url, { path: '/after' })).status, 403, 'the next request is answered on a connection of its own');
   await waitFor('two connections', () => (appConnections >= 2 ? true : undefined));
 });
+
+t.test("a chunked answer's trailers are dropped and do not leak into the next answer on the connection", async (t) => {
+  const app = await rawApp(t, (head, socket) => {
+    if (head.startsWith('GET /trailers ')) socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n5\r\nhello\r\n0\r\nX-Checksum: abc\r\n\r\n');
+    else socket.write(OK('next'));
+  });
+  const s = await stackTo(t, app.port);
+  const first = await request(s.url, { path: '/trailers' });
+  t.equal(first.body.toString(), 'hello');
+  t.equal(first.complete, true);
+  const next = await request(s.url, { path: '/next' });
+  t.equal(next.body.toString(), 'next');
+  t.equal(next.headers['x-checksum'], undefined, 'no trailer from the answer before');
+  t.equal(app.connections(), 1, 'on the same connection');
+});
