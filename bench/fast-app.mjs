@@ -49,7 +49,7 @@ const server = http.createServer((req, res) => {
   }
 });
 server.on('connection', () => connections++);
-// longer than any proxy keeps an idle connection (undici 4 s, nginx 60 s), so that the app
+// longer than any proxy keeps an idle connection (assetd 4 s, nginx 60 s), so that the app
 // never closes one under a proxy about to reuse it
 server.keepAliveTimeout = 75_000;
 server.headersTimeout = 80_000;

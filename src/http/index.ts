@@ -14,6 +14,7 @@ export * from './file-answer.js';
 export * from './header-overrides.js';
 export * from './hop-by-hop.js';
 export * from './negotiate.js';
+export * from './proxy-head.js';
 export * from './range.js';
 export * from './raw-headers.js';
 export * from './request-checks.js';
