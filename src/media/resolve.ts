@@ -77,6 +77,8 @@ export interface ResolvedMedia {
   raw200?: RawHeaders;
   raw304?: RawHeaders;
   size: number;
+  /** Read from the same descriptor a moment ago (respond/open-cache.ts): read synchronously. */
+  warm?: boolean;
   /** Let go of the descriptor (closes it unless the cache keeps it). Call once. */
   release: () => void;
 }
@@ -154,7 +156,7 @@ function fromKept(mount: MediaRuntime, urlPath: string, k: KeptOpen<MediaKept>):
     mount.cache.release(k);
   };
   const d = k.data;
-  return { mount, urlPath, file: k.file, name: d.name, fd: k.fd, headers: d.headers, raw200: d.raw200, raw304: d.raw304, size: k.id.size, release };
+  return { mount, urlPath, file: k.file, name: d.name, fd: k.fd, headers: d.headers, raw200: d.raw200, raw304: d.raw304, size: k.id.size, warm: k.warm, release };
 }
 
 /**

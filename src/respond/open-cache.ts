@@ -49,7 +49,10 @@ export interface KeptOpen<T> {
   refs: number;
   /** Dropped from the cache: closed when refs reaches 0. */
   dropped: boolean;
+  /** When it was last handed out (Date.now()). */
   used: number;
+  /** It had been handed out less than WARM_MS before this time: its pages were read a moment ago. */
+  warm: boolean;
   readonly close: () => void;
 }
 
@@ -79,6 +82,9 @@ export function identityOf(st: Stats): FileIdentity {
 export function sameFile(st: Stats, id: FileIdentity): boolean {
   return st.isFile() && st.ino === id.ino && st.dev === id.dev && st.size === id.size && st.mtimeMs === id.mtimeMs && st.ctimeMs === id.ctimeMs;
 }
+
+/** A descriptor handed out again within this many milliseconds counts as warm (its pages just read). */
+export const WARM_MS = 1000;
 
 export interface OpenCacheOptions {
   max: number;
@@ -116,7 +122,9 @@ export class OpenCache<T> {
       return undefined;
     }
     e.refs++;
-    e.used = Date.now();
+    const now = Date.now();
+    e.warm = now - e.used < WARM_MS;
+    e.used = now;
     this.hits++;
     return e;
   }
@@ -141,7 +149,7 @@ export class OpenCache<T> {
    */
   keep(key: string, file: string, fd: number, id: FileIdentity, folders: FolderIdentity[], data: T, close: () => void): KeptOpen<T> | undefined {
     if (this.max <= 0) return undefined;
-    const e: KeptOpen<T> = { key, file, fd, id, folders, data, refs: 1, dropped: false, used: Date.now(), close };
+    const e: KeptOpen<T> = { key, file, fd, id, folders, data, refs: 1, dropped: false, used: Date.now(), warm: false, close };
     if (!this.holds(e)) return undefined;
     const old = this.entries.get(key);
     if (old !== undefined) this.drop(old);
