@@ -30,7 +30,7 @@ const MEDIA: Sender<RepFacts, MediaCtx> = {
   bytes(req, res, status, _rep, start, end, { r, overrides }) {
     const mh = r.headers;
     const head = status === 206 ? partialHeaders(withOverrides(mh.h206, overrides), start, end, r.size) : overrides === undefined && r.raw200 !== undefined ? r.raw200 : withOverrides(mh.h200, overrides);
-    sendFromFd(req, res, status, head, r.fd, start, end, { file: r.file, size: r.size }, () => releaseMedia(r), r.warm);
+    sendFromFd(req, res, status, head, r.fd, start, end, { file: r.file, size: r.size }, () => releaseMedia(r), r.memo);
   },
   release({ r }) {
     releaseMedia(r);

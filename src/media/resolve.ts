@@ -22,7 +22,7 @@ import { checkMediaRoots, type Config, type MediaMount } from '../config/index.j
 import { UserError } from '../errors.js';
 import { mediaHeaders, type MediaHeaders } from './headers.js';
 import { hasHiddenSegment, rawHeaders, type RawHeaders } from '../http/index.js';
-import { identityOf, OpenCache, type FolderIdentity, type KeptOpen } from '../respond/index.js';
+import { identityOf, OpenCache, type FolderIdentity, type KeptOpen, type ReadMemo } from '../respond/index.js';
 
 /** The file system calls a media request makes (tests replace them to inject EMFILE, EIO...). */
 export interface MediaFs {
@@ -77,8 +77,8 @@ export interface ResolvedMedia {
   raw200?: RawHeaders;
   raw304?: RawHeaders;
   size: number;
-  /** Read from the same descriptor a moment ago (respond/open-cache.ts): read synchronously. */
-  warm?: boolean;
+  /** For a kept descriptor: when the whole file was last read from it (respond/file.ts sendFromFd). */
+  memo?: ReadMemo;
   /** Let go of the descriptor (closes it unless the cache keeps it). Call once. */
   release: () => void;
 }
@@ -156,7 +156,7 @@ function fromKept(mount: MediaRuntime, urlPath: string, k: KeptOpen<MediaKept>):
     mount.cache.release(k);
   };
   const d = k.data;
-  return { mount, urlPath, file: k.file, name: d.name, fd: k.fd, headers: d.headers, raw200: d.raw200, raw304: d.raw304, size: k.id.size, warm: k.warm, release };
+  return { mount, urlPath, file: k.file, name: d.name, fd: k.fd, headers: d.headers, raw200: d.raw200, raw304: d.raw304, size: k.id.size, memo: k, release };
 }
 
 /**

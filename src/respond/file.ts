@@ -64,6 +64,14 @@ export const ONE_READ_MAX = 256 * 1024;
 /** The calls a stream over a descriptor it does not own makes: reads, and a close that leaves the descriptor to its owner. */
 const BORROWED_FD = { open: fs.open, read: fs.read, close: (_fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => cb(null) };
 
+/** When the whole file was last read from a kept descriptor (Date.now(); 0 if never). */
+export interface ReadMemo {
+  readAt: number;
+}
+
+/** A whole small file read again within this many milliseconds of the last read is read synchronously. */
+export const WARM_MS = 1000;
+
 /** A head: a list for writeHead, or a block checked once (writeHeadRaw). */
 export type Head = readonly string[] | RawHeaders;
 
@@ -79,12 +87,14 @@ function writeHead(res: ServerResponse, status: number, head: Head): void {
  * than promised is a 500 with one log line (nothing was sent yet). Larger: streamed with
  * backpressure (streamBody). Nothing is read for HEAD.
  *
- * `warm`: the same descriptor was read less than WARM_MS ago, so its pages are in the page
- * cache, and the one read is made synchronously (a copy of a few hundred KiB, cheaper than a
- * round trip through libuv's thread pool and its wake-ups). Any other read is asynchronous, so
- * the event loop never waits for a disk, but for a page evicted within that second.
+ * `memo`, for a descriptor kept between requests, records when the whole file was last read
+ * from it. Read again within WARM_MS, its pages are in the page cache a moment later, so that
+ * one read is made synchronously (copying a few hundred KiB costs less than a round trip
+ * through libuv's thread pool and its wake-ups). Every other read (the first, a range, one
+ * after a pause) is asynchronous, so the event loop does not wait for a disk, but for pages
+ * evicted within that second.
  */
-export function sendFromFd(req: IncomingMessage, res: ServerResponse, status: number, head: Head, fd: number, start: number, end: number, label: StreamLabel, release: () => void, warm = false): void {
+export function sendFromFd(req: IncomingMessage, res: ServerResponse, status: number, head: Head, fd: number, start: number, end: number, label: StreamLabel, release: () => void, memo?: ReadMemo): void {
   if (res.destroyed) return release();
   const expected = end - start + 1;
   if (req.method === 'HEAD' || expected <= 0) {
@@ -98,7 +108,9 @@ export function sendFromFd(req: IncomingMessage, res: ServerResponse, status: nu
     return;
   }
   const buf = takeBuffer(expected);
+  const whole = start === 0 && expected === label.size;
   const after = (err: NodeJS.ErrnoException | null, n: number) => {
+    if (memo !== undefined && whole && err === null && n === expected) memo.readAt = Date.now();
     release();
     if (res.destroyed) return;
     if (err !== null || n !== expected) {
@@ -112,7 +124,7 @@ export function sendFromFd(req: IncomingMessage, res: ServerResponse, status: nu
     if (buf.length > POOLED_FROM) res.end(buf, () => giveBack(buf));
     else res.end(buf);
   };
-  if (warm) {
+  if (memo !== undefined && whole && Date.now() - memo.readAt < WARM_MS) {
     let n = 0;
     try {
       n = fs.readSync(fd, buf, 0, expected, start);
@@ -207,7 +219,7 @@ export function streamFromPath(req: IncomingMessage, res: ServerResponse, status
   const label = { file, size: expectedSize, hint: 'reload to re-index' };
   const k = STATIC_OPENS.size === 0 ? undefined : STATIC_OPENS.take(file);
   if (k !== undefined) {
-    if (k.id.size === expectedSize && k.id.mtimeMs === expected.mtimeMs) return sendFromFd(req, res, status, headers, k.fd, start, end, label, () => STATIC_OPENS.release(k), k.warm);
+    if (k.id.size === expectedSize && k.id.mtimeMs === expected.mtimeMs) return sendFromFd(req, res, status, headers, k.fd, start, end, label, () => STATIC_OPENS.release(k), k);
     STATIC_OPENS.release(k);
   }
   // O_NONBLOCK: a FIFO put in place of the file must not block a thread-pool worker forever
@@ -233,7 +245,8 @@ export function streamFromPath(req: IncomingMessage, res: ServerResponse, status
         return;
       }
       const kept = STATIC_OPENS.keep(file, file, fd, identityOf(st), [], undefined, close);
-      sendFromFd(req, res, status, headers, fd, start, end, label, kept === undefined ? close : () => STATIC_OPENS.release(kept));
+      if (kept === undefined) sendFromFd(req, res, status, headers, fd, start, end, label, close);
+      else sendFromFd(req, res, status, headers, fd, start, end, label, () => STATIC_OPENS.release(kept), kept);
     });
   });
 }

@@ -51,8 +51,8 @@ export interface KeptOpen<T> {
   dropped: boolean;
   /** When it was last handed out (Date.now()). */
   used: number;
-  /** It had been handed out less than WARM_MS before this time: its pages were read a moment ago. */
-  warm: boolean;
+  /** When the whole file was last read from it (respond/file.ts, sendFromFd); 0 if never. */
+  readAt: number;
   readonly close: () => void;
 }
 
@@ -82,9 +82,6 @@ export function identityOf(st: Stats): FileIdentity {
 export function sameFile(st: Stats, id: FileIdentity): boolean {
   return st.isFile() && st.ino === id.ino && st.dev === id.dev && st.size === id.size && st.mtimeMs === id.mtimeMs && st.ctimeMs === id.ctimeMs;
 }
-
-/** A descriptor handed out again within this many milliseconds counts as warm (its pages just read). */
-export const WARM_MS = 1000;
 
 export interface OpenCacheOptions {
   max: number;
@@ -122,9 +119,7 @@ export class OpenCache<T> {
       return undefined;
     }
     e.refs++;
-    const now = Date.now();
-    e.warm = now - e.used < WARM_MS;
-    e.used = now;
+    e.used = Date.now();
     this.hits++;
     return e;
   }
@@ -149,7 +144,7 @@ export class OpenCache<T> {
    */
   keep(key: string, file: string, fd: number, id: FileIdentity, folders: FolderIdentity[], data: T, close: () => void): KeptOpen<T> | undefined {
     if (this.max <= 0) return undefined;
-    const e: KeptOpen<T> = { key, file, fd, id, folders, data, refs: 1, dropped: false, used: Date.now(), warm: false, close };
+    const e: KeptOpen<T> = { key, file, fd, id, folders, data, refs: 1, dropped: false, used: Date.now(), readAt: 0, close };
     if (!this.holds(e)) return undefined;
     const old = this.entries.get(key);
     if (old !== undefined) this.drop(old);
