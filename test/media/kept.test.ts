@@ -17,6 +17,7 @@ import { handleMedia } from '../../src/media/answer.js';
 import { prepareMedia, releaseMedia, resolveMedia, type MediaRuntime } from '../../src/media/resolve.js';
 import { ONE_READ_MAX } from '../../src/respond/file.js';
 import { tempDir, write } from '../helpers/fixture.js';
+import { laneEnv } from '../helpers/lane.js';
 import { request, startAssetd, type Reply } from '../helpers/run.js';
 import { unprivileged } from '../helpers/unprivileged.js';
 
@@ -43,7 +44,7 @@ function site(t: Test, size: number): Site {
 }
 
 async function serve(t: Test, dir: string): Promise<{ base: string; mount: MediaRuntime }> {
-  const config = resolveConfig({ file: { port: 0, media: [{ prefix: '/media/', root: 'media' }] }, fileDir: dir, env: {} });
+  const config = resolveConfig({ file: { port: 0, media: [{ prefix: '/media/', root: 'media' }] }, fileDir: dir, env: laneEnv() });
   const [mount] = await prepareMedia(config);
   t.teardown(() => mount.cache.clear());
   const server = http.createServer((req, res) => void handleMedia(req, res, mount, new URL(req.url!, 'http://x').pathname));
