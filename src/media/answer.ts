@@ -5,28 +5,32 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerFile, partialHeaders, type FileFacts, type RepFacts } from '../http/index.js';
-import { withOverrides, type HeaderOverrides } from '../http/index.js';
+import { withOverrides, writeHeadRaw, type HeaderOverrides } from '../http/index.js';
 import { ALL_CODINGS, IDENTITY } from '../http/index.js';
 import { logError } from '../log.js';
-import { respondFile, streamBody, type Sender } from '../respond/index.js';
+import { respondFile, sendFromFd, type Sender } from '../respond/index.js';
 import { canned, METHOD_NOT_ALLOWED, NOT_FOUND, SERVER_ERROR, sendCanned } from '../respond/index.js';
-import { releaseMedia, resolveMedia, type MediaRuntime, type ResolvedMedia } from './resolve.js';
+import { releaseMedia, resolveKeptMedia, resolveMedia, type MediaRuntime, type ResolvedMedia } from './resolve.js';
 import { verify } from './sign.js';
 
 export const FORBIDDEN = canned(403, 'Forbidden', ['Cache-Control', 'no-store']);
 
 type MediaCtx = { r: ResolvedMedia; overrides: HeaderOverrides | undefined };
 
-/** Streamed from the open descriptor; the headers are the upload's own, made per request. */
+/**
+ * Read from the open descriptor (one read for a small file, streamed otherwise); the headers
+ * are the upload's own, made when it was checked (as text checked once when its descriptor is kept).
+ */
 const MEDIA: Sender<RepFacts, MediaCtx> = {
   notModified(_req, res, _rep, { r, overrides }) {
-    res.writeHead(304, withOverrides(r.headers.h304, overrides));
+    if (overrides === undefined && r.raw304 !== undefined) writeHeadRaw(res, 304, r.raw304);
+    else res.writeHead(304, withOverrides(r.headers.h304, overrides));
     res.end();
   },
   bytes(req, res, status, _rep, start, end, { r, overrides }) {
     const mh = r.headers;
-    const headers = status === 206 ? partialHeaders(withOverrides(mh.h206, overrides), start, end, r.size) : withOverrides(mh.h200, overrides);
-    streamBody(req, res, status, headers, (o) => r.handle.createReadStream(o), start, end, { file: r.file, size: r.size }, () => releaseMedia(r));
+    const head = status === 206 ? partialHeaders(withOverrides(mh.h206, overrides), start, end, r.size) : overrides === undefined && r.raw200 !== undefined ? r.raw200 : withOverrides(mh.h200, overrides);
+    sendFromFd(req, res, status, head, r.fd, start, end, { file: r.file, size: r.size }, () => releaseMedia(r), r.memo);
   },
   release({ r }) {
     releaseMedia(r);
@@ -68,6 +72,9 @@ export async function handleMedia(req: IncomingMessage, res: ServerResponse, mou
       return 403;
     }
   }
+  // a descriptor kept from an earlier request and still showing its file answers at once
+  const kept = resolveKeptMedia(mount, urlPath);
+  if (kept !== null) return serveMediaFile(req, res, kept);
   let r: ResolvedMedia | null;
   try {
     r = await resolveMedia(mount, urlPath);

@@ -7,4 +7,5 @@
  */
 export * from './clock.js';
 export * from './file.js';
+export * from './open-cache.js';
 export * from './send.js';

@@ -150,8 +150,10 @@ async function startUnprivileged(t: Test, site: Site): Promise<UnderTest> {
   return { port: s.port, log: () => s.stderr().split('\n').filter((l) => l.startsWith('assetd: ') && !l.includes('listening on')) };
 }
 
-for (const fault of FAULTS) {
-  t.test(`fault: ${fault.name}`, async (t) => {
+// a streamed file is also faulted after a first download, whose descriptor the server keeps
+const runs = FAULTS.flatMap((fault) => (fault.target === '/static/big.bin' ? [{ fault, kept: false }, { fault, kept: true }] : [{ fault, kept: false }]));
+for (const { fault, kept } of runs) {
+  t.test(`fault: ${fault.name}${kept ? ', after a first download' : ''}`, async (t) => {
     const site = makeSite(t, { bigSize: 1024 * 1024 });
     let under: UnderTest;
     if (fault.unprivileged) under = await startUnprivileged(t, site);
@@ -159,6 +161,10 @@ for (const fault of FAULTS) {
       const log = captureLog(t);
       const server = await startSite(t, site);
       under = { port: server.port, log: () => log, server };
+    }
+    if (kept) {
+      const first = await rawRequest(under.port, requestBytes(fault.target));
+      t.equal(first.status, 200, 'downloaded whole before the fault');
     }
     fault.inject(site, under.server);
     const before = under.log().length;

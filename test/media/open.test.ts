@@ -9,7 +9,7 @@
  * writer still waiting once the answer is in proves that nobody opened the FIFO.
  */
 import t, { type Test } from 'tap';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -21,8 +21,9 @@ import { handleMedia } from '../../src/media/answer.js';
 import { MediaError, NODE_MEDIA_FS, prepareMedia, resolveMedia, type MediaRuntime } from '../../src/media/resolve.js';
 import { tempDir, write } from '../helpers/fixture.js';
 import { spawnGroup } from '../helpers/process-group.js';
-import { cliPath, request, startAssetd } from '../helpers/run.js';
+import { request, startAssetd } from '../helpers/run.js';
 import { laneEnv } from '../helpers/lane.js';
+import { unprivileged } from '../helpers/unprivileged.js';
 
 setQuiet(true);
 
@@ -142,16 +143,6 @@ t.test('the descriptor opened must be the file checked', async (t) => {
   t.equal(opens, 2, 'checked again once (an upload replaced by rename), then given up');
   t.same(logs, []);
 });
-
-/** Run the CLI as an unprivileged user when this process is root (a mode-000 file is readable by root). */
-function unprivileged(): { wrapper: string[] } | { skip: string } {
-  if (process.getuid?.() !== 0) return { wrapper: [] };
-  const wrapper = ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
-  if (!fs.existsSync(wrapper[0])) return { skip: 'running as root without setpriv(1): cannot make EACCES happen' };
-  const probe = spawnSync(wrapper[0], [...wrapper.slice(1), process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(cliPath)}, 4)`], { timeout: 10_000 });
-  if (probe.status !== 0) return { skip: `the checkout is not readable by uid 65534, so the server cannot run as that user` };
-  return { wrapper };
-}
 
 const how = unprivileged();
 t.test('a real EACCES: an upload the server may not read is a 500 with one log line', { skip: 'skip' in how ? how.skip : false }, async (t) => {
