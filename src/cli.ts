@@ -4,6 +4,7 @@ import { logError } from './log.js';
 import { check } from './commands/check.js';
 import { collect } from './commands/collect.js';
 import { compress } from './commands/compress.js';
+import { health } from './commands/health.js';
 import { serve } from './commands/serve.js';
 import { sign } from './commands/sign.js';
 
@@ -14,6 +15,7 @@ commands:
   collect   copy source folders into one, with content-hashed names, staticfiles.json and .br/.gz
   compress  write .br and .gz next to every compressible file of a folder
   check     validate the config and manifests, and show what would be served
+  health    ask the health path of the server the same flags would start: exit 0 for 200 (a container's HEALTHCHECK)
   sign      print a signed link to a private media file: assetd sign /private/report.pdf --ttl 3600
   help      show this text`;
 
@@ -22,6 +24,7 @@ export const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   collect,
   compress,
   check,
+  health,
   sign,
 };
 
