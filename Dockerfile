@@ -35,6 +35,6 @@ EXPOSE 8080
 # `assetd health --pid 1` resolves the flags of PID 1 (assetd serve and the arguments given
 # to `docker run`), the ASSETD_* variables and the config file as serve did, and asks the
 # health path on that port: a container run with `--port 9000` is checked on 9000.
-HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+HEALTHCHECK --interval=15s --timeout=10s --start-period=20s --retries=3 \
   CMD ["assetd", "health", "--pid", "1"]
 ENTRYPOINT ["assetd", "serve"]

@@ -11,6 +11,9 @@ import { tempDir, write } from '../helpers/fixture.js';
 import { freePort } from '../helpers/readme-blocks.js';
 import { runAssetd, startAssetd } from '../helpers/run.js';
 
+// each case is a node process of its own: minutes on a loaded machine
+t.setTimeout(300_000);
+
 const dir = tempDir(t);
 write(path.join(dir, 'static', 'a.css'), 'a{}');
 // only the health command's own environment counts: none of the suite's ASSETD_* leaks in
