@@ -25,6 +25,7 @@ export const SCENARIOS = [
   'media',
   'proxy',
   'proxy-keepalive',
+  'page-load-proxy',
   'startup',
 ];
 

@@ -130,7 +130,7 @@ async function runAll(opts, tmp, children, result) {
 
   const want = new Set(opts.scenarios);
   const has = (flag, sample) => assetdHasFlag(REPO, flag, sample);
-  const proxying = want.has('proxy') || want.has('proxy-keepalive');
+  const proxying = want.has('proxy') || want.has('proxy-keepalive') || want.has('page-load-proxy');
   const multi = opts.processCounts.some((n) => n !== 1);
   result.features = {
     upstream: proxying ? has('upstream', 'http://127.0.0.1:9') : null,
@@ -145,7 +145,7 @@ async function runAll(opts, tmp, children, result) {
       log(`skipping ${s}: ${why}`);
     }
   };
-  for (const s of ['proxy', 'proxy-keepalive']) if (!result.features.upstream) skip(s, 'this assetd build has no --upstream flag (serve --upstream is refused as an unknown option)');
+  for (const s of ['proxy', 'proxy-keepalive', 'page-load-proxy']) if (!result.features.upstream) skip(s, 'this assetd build has no --upstream flag (serve --upstream is refused as an unknown option)');
   if (!which('gunicorn')) skip('proxy', 'gunicorn is not installed (apt-get install gunicorn python3-django)');
   if (!fs.existsSync(path.join(opts.appDir, 'manage.py'))) skip('proxy', `no Django project at ${opts.appDir} (give --app-dir)`);
   if (want.has('media') && !result.features.media) skip('media', 'this assetd build has no --media-root/--media-prefix flags');
@@ -161,7 +161,7 @@ async function runAll(opts, tmp, children, result) {
     apps.gunicorn = a;
     log(`app: gunicorn (2 sync workers) on ${a.url}`);
   }
-  if (plans['proxy-keepalive']) {
+  if (plans['proxy-keepalive'] || plans['page-load-proxy']) {
     const a = await startFastApp(REPO);
     children.push(a.child);
     apps['fast-app'] = a;

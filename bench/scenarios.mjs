@@ -22,6 +22,7 @@ export const SCENARIO_TITLES = {
   media: 'a user-uploaded file from the media folder',
   proxy: 'GET /app/hello through the proxy to the app, vs the app direct',
   'proxy-keepalive': 'GET /app/page (1 KiB) through the proxy to a keep-alive Node app, vs the app direct',
+  'page-load-proxy': 'a page through the proxy (keep-alive Node app) and its assets on the same connections',
   startup: 'index time and RSS of generated trees',
 };
 
@@ -98,11 +99,17 @@ export function buildScenarios(files, opts) {
     forwarding: '/app/headers',
     appStats: '/app/stats',
   });
+  // a browser's connections: the page from the app, then its assets over the same connections
+  // (wrk hands each thread's requests out in turn, so every connection mixes both)
+  plan('page-load-proxy', {
+    needs: 'upstream',
+    requests: [{ path: '/app/page', headers: { 'Accept-Encoding': BROWSER_ACCEPT_ENCODING }, expect: { status: 200, encoding: 'identity', length: FAST_APP_PAGE_BYTES } }, ...plans['page-load'].requests],
+  });
   return plans;
 }
 
 /** Scenarios whose assetd and nginx proxy to an app of their own: they run in a phase of their own. */
-export const OWN_UPSTREAM = { 'proxy-keepalive': 'fast-app' };
+export const OWN_UPSTREAM = { 'proxy-keepalive': 'fast-app', 'page-load-proxy': 'fast-app' };
 
 /**
  * The phases of a run: for each process count in turn, the servers started once for the

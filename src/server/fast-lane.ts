@@ -60,7 +60,7 @@ class Conn implements LaneOut {
   /** Headers and target flushed before headers-complete (more than 32 header lines). */
   extra: string[] | null = null;
   extraUrl = '';
-  /** Writes of this chunk are corked (pipelined requests answered in one writev). */
+  /** Writes of this chunk after its first answer are corked until it is parsed (pipelined answers in one writev; node:http queues them behind the first alike). */
   corked = false;
   /** Reading stopped until the client takes what is queued. */
   paused = false;
@@ -83,8 +83,9 @@ class Conn implements LaneOut {
   ) {}
 
   write(buf: Buffer): void {
-    // the first answer of a chunk goes out at once; more (pipelined) are corked into one writev
-    if (!this.corked && this.socket.writableLength > 0) {
+    // as node:http: the first answer of a chunk goes out at once when nothing is queued; the
+    // ones after it (pipelined) wait, corked, until the chunk is parsed: then one writev
+    if (!this.corked && (this.servedNow > 0 || this.socket.writableLength > 0)) {
       this.socket.cork();
       this.corked = true;
     }
@@ -258,18 +259,19 @@ export function installFastLane(server: http.Server, deps: FastLaneDeps): FastLa
   /**
    * A request the parser refuses: node:http's clientError, as node raises it. node writes its
    * 400 only when no answer is still being written on the connection; one answered from the
-   * same chunk always is, so then the connection is closed with no answer, as node closes it.
+   * same chunk always is, and node then destroys the connection: the first answer of the
+   * chunk has gone out, the ones queued behind it are lost; the lane's, corked, alike.
    */
   const clientError = (c: Conn, err: ParseError, chunk: Buffer, answeringNow: boolean): void => {
-    c.uncork();
     err.rawPacket = chunk;
     if (typeof err.reason === 'string') err.message = `Parse Error: ${err.reason}`;
     detach(c);
     c.socket.on('error', () => {});
     if (answeringNow) {
-      c.socket.destroySoon();
+      c.socket.destroy();
       return;
     }
+    c.uncork();
     if (!server.emit('clientError', err, c.socket)) c.socket.destroy(err);
   };
 

@@ -41,7 +41,7 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse, d: HandlerD
       return 'static';
     case 'redirect': {
       const q = req.url!.indexOf('?');
-      res.writeHead(301, ['Location', r.location + (q === -1 ? '' : req.url!.slice(q)), 'Content-Length', '0']);
+      res.writeHead(301, ['Location', r.location + (q === -1 ? '' : req.url!.slice(q)), 'Content-Length', '0', 'Cache-Control', r.cacheControl]);
       res.end();
       return 'static';
     }

@@ -12,6 +12,8 @@ export interface HealthFacts {
   indexBuiltAt: number;
   /** The process that answered (a worker, with several). */
   pid: number;
+  /** Static answers from memory go through the fast lane (false: all through node:http). */
+  fastLane: boolean;
 }
 
 export interface HealthAnswer {
@@ -33,6 +35,7 @@ export function healthAnswer(f: HealthFacts): HealthAnswer {
       uptime: Math.floor(f.uptimeSeconds),
       indexBuiltAt: new Date(f.indexBuiltAt).toISOString(),
       pid: f.pid,
+      fastLane: f.fastLane,
     }) + '\n',
   );
   return {

@@ -120,7 +120,7 @@ export function laneAnswers(o: { keepAliveTimeout: number; accept: AcceptCache; 
 
     redirect(out, entry, r) {
       const q = r.url.indexOf('?');
-      out.write(head(301, ['Location', entry.location + (q === -1 ? '' : r.url.slice(q)), 'Content-Length', '0'], now()));
+      out.write(head(301, ['Location', entry.location + (q === -1 ? '' : r.url.slice(q)), 'Content-Length', '0', 'Cache-Control', entry.cacheControl], now()));
       done(out, r, 'static', 301, 0, 'identity');
     },
 

@@ -75,7 +75,7 @@ export function createAssetServer(config: Config, initial: StaticIndex, opts: Se
     metrics,
     renderMetrics: opts.renderMetrics,
     startedAt,
-    facts: () => ({ draining, files: index.fileCount, staticMounts: index.mounts.length, mediaMounts: media.length, indexBuiltAt: index.builtAt }),
+    facts: () => ({ draining, files: index.fileCount, staticMounts: index.mounts.length, mediaMounts: media.length, indexBuiltAt: index.builtAt, fastLane: lane !== undefined }),
   });
 
   const tableOf = (ix: StaticIndex): RouteTable => ({

@@ -15,7 +15,7 @@ export interface ServiceState {
   /** Process start, for uptime (ms since the epoch). */
   startedAt: number;
   /** The facts that change: draining, and the index in use. */
-  facts: () => Pick<HealthFacts, 'draining' | 'files' | 'staticMounts' | 'mediaMounts' | 'indexBuiltAt'>;
+  facts: () => Pick<HealthFacts, 'draining' | 'files' | 'staticMounts' | 'mediaMounts' | 'indexBuiltAt' | 'fastLane'>;
 }
 
 export interface ServiceAnswers {

@@ -144,7 +144,7 @@ async function indexMount(
     const wait = turn();
     if (wait) await wait;
   }
-  if (m.index) addIndexRoutes(mi, m.index);
+  if (m.index) addIndexRoutes(mi, m.index, `public, max-age=${m.maxAge}`);
   return mi;
 }
 
@@ -264,8 +264,11 @@ function compressInMemory(f: ScannedFile, budget: Budget): { coding: Coding; bit
   return out;
 }
 
-/** `dir/index.html` also answers `dir/`, and `dir` redirects to `dir/`. */
-function addIndexRoutes(mi: MountIndex, indexName: string): void {
+/**
+ * `dir/index.html` also answers `dir/`, and `dir` redirects to `dir/`, with the mount's
+ * Cache-Control for unhashed names (without one a cache picks its own freshness for a 301).
+ */
+function addIndexRoutes(mi: MountIndex, indexName: string, cacheControl: string): void {
   const suffix = '/' + indexName;
   for (const [urlPath, entry] of [...mi.files]) {
     if (entry.kind !== 'file' || !urlPath.endsWith(suffix)) continue;
@@ -276,7 +279,7 @@ function addIndexRoutes(mi: MountIndex, indexName: string): void {
       const last = bare.slice(bare.lastIndexOf('/') + 1);
       // at the mount's own root the bare path is the prefix without '/', whose last segment is the mount name
       // percent-encoded: a header value cannot carry the raw name (a name outside Latin-1 would throw)
-      if (last !== '') mi.files.set(bare, { kind: 'redirect', urlPath: bare, location: `${encodeURIComponent(last)}/` });
+      if (last !== '') mi.files.set(bare, { kind: 'redirect', urlPath: bare, location: `${encodeURIComponent(last)}/`, cacheControl });
     }
   }
 }

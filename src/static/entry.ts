@@ -73,6 +73,8 @@ export interface RedirectEntry {
   urlPath: string;
   /** Relative Location: the last segment, percent-encoded, plus '/'. */
   location: string;
+  /** The mount's Cache-Control for unhashed names. */
+  cacheControl: string;
 }
 
 export type Entry = FileEntry | RedirectEntry;

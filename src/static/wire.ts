@@ -2,8 +2,9 @@
  * Whole responses of the static index for the fast lane: the keep-alive 200 (head and held
  * body in one buffer) and 304 of a representation, byte for byte what node:http writes for
  * the same answer (http/response-head.ts), made on first use and kept on the representation.
- * Only the Date changes: it is written into the buffer in place when the second turns (a
- * write still queued on a slow socket may then carry the newer second: still a valid date).
+ * Only the Date changes: when the second turns, the next answer copies the buffer and writes
+ * the new Date into the copy, so a write still queued on a slow socket keeps the bytes it was
+ * given (a Date patched under it could mix two seconds); at most one copy a second per wire.
  */
 import { responseHead } from '../http/index.js';
 import type { Clock } from '../respond/index.js';
@@ -23,10 +24,13 @@ export function makeWire(head: string, body: Buffer | undefined, clock: Clock): 
   return { buf, headLen, dateAt, second: clock.second, body: inline ? undefined : body };
 }
 
-/** The Date of a wire brought to the clock's second. */
+/** The Date of a wire brought to the clock's second (in a new buffer: the old one may still be queued). */
 export function stamp(w: Wire, clock: Clock): Wire {
   if (w.second !== clock.second) {
-    clock.bytes.copy(w.buf, w.dateAt);
+    const buf = Buffer.allocUnsafe(w.buf.length);
+    w.buf.copy(buf);
+    clock.bytes.copy(buf, w.dateAt);
+    w.buf = buf;
     w.second = clock.second;
   }
   return w;

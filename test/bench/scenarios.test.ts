@@ -63,7 +63,7 @@ t.test('proxy-keepalive: the 1 KiB page through both proxies and direct, checked
 });
 
 t.test('planPhases: per process count, the shared servers, then one phase per scenario with its own app', async (t) => {
-  t.same(OWN_UPSTREAM, { 'proxy-keepalive': 'fast-app' });
+  t.same(OWN_UPSTREAM, { 'proxy-keepalive': 'fast-app', 'page-load-proxy': 'fast-app' });
   t.same(planPhases(['small-br', 'media', 'proxy', 'proxy-keepalive', 'startup'], [1, 2]), [
     { processes: 1, upstream: 'gunicorn', scenarios: ['small-br', 'media', 'proxy'] },
     { processes: 1, upstream: 'fast-app', scenarios: ['proxy-keepalive'] },

@@ -205,6 +205,9 @@ t.test('malformed and smuggling requests are answered as node:http answers them'
     'G@T /static/app.css HTTP/1.1\r\nHost: a\r\n\r\n',
     'GET /static/app.css HTTP/1.1\r\n\r\n',
     'GET /static/app.css HTTP/1.1\r\nHost: a\r\n\r\nGET /static/app.css HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n',
+    // two answers, then a request the parser refuses, in one chunk: node:http sends the first
+    // answer and loses the one queued behind it when it destroys the connection; so does the lane
+    'GET /static/app.css HTTP/1.1\r\nHost: a\r\n\r\nGET /static/missing HTTP/1.1\r\nHost: a\r\n\r\nDELETE /static/app.css HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n',
     'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
     'GET /static/app.css HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n',
   ];

@@ -278,7 +278,9 @@ t.test('fault: a streamed file truncated mid-response: the connection is closed,
   client.pause();
   // keep-alive: a short body on a connection left open would be read as the start of the next response
   client.write(requestBytes('/static/big.bin', { headers: [['Connection', 'keep-alive']] }));
-  await new Promise((r) => setTimeout(r, 200));
+  // truncate once the answer has begun (its first bytes wait, unread, in the paused client)
+  for (let i = 0; i < 500 && client.readableLength === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  t.ok(client.readableLength > 0, 'the answer has begun');
   fs.truncateSync(path.join(site.root, 'big.bin'), 1024 * 1024);
   const closed = new Promise<boolean>((resolve) => {
     client.on('close', () => resolve(true));

@@ -14,6 +14,7 @@ import { createAssetServer } from '../../src/server/server.js';
 import { buildIndex } from '../../src/static/build.js';
 import { djangoSkipReason, startGunicorn } from '../helpers/gunicorn.js';
 import { request, tempDir } from '../helpers/stack.js';
+import { laneEnv } from '../helpers/lane.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const skip = djangoSkipReason();
@@ -31,6 +32,7 @@ if (skip !== undefined) {
     const config = resolveConfig({
       file: { port: 0, upstream: `unix:${sock}`, static: [{ prefix: '/static/', root: 'static' }, { prefix: '/protected/', root: 'prot', internal: true }] },
       fileDir: dir,
+      env: laneEnv(),
     });
     const index = await buildIndex(config.static, config);
     const proxy = createProxy(config, { accelSources: () => staticAccelSources(index) });

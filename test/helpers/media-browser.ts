@@ -26,6 +26,7 @@ import { setQuiet } from '../../src/log.js';
 import { baseType } from '../../src/http/active-content.js';
 import { tempDir, write } from './fixture.js';
 import { hostileUploads, pdf, png, SVG_PAGE, wav } from './uploads.js';
+import { laneEnv } from './lane.js';
 
 
 /** What the checks need from a browser tab: open a URL (a download finishes it too), evaluate in the page. */
@@ -85,7 +86,7 @@ export async function startHostileSite(t: Test): Promise<HostileSite> {
       ],
     },
     fileDir: dir,
-    env: {},
+    env: laneEnv(),
   });
   const run = await startServer(config);
   t.teardown(() => run.server.close());

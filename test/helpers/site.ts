@@ -11,6 +11,7 @@ import zlib from 'node:zlib';
 import { resolveConfig } from '../../src/config/index.js';
 import { startServer, type Running } from '../../src/runtime/start.js';
 import { setQuiet } from '../../src/log.js';
+import { laneEnv } from './lane.js';
 
 /** The part of tap's Test these helpers use. */
 export interface Teardown {
@@ -91,7 +92,7 @@ export async function startSite(t: Teardown, site: Site, flags: Record<string, s
   setQuiet(true);
   const config = resolveConfig({
     flags: { host: '127.0.0.1', port: '0', root: site.root, index: 'index.html', 'memory-threshold': String(64 * 1024), ...flags },
-    env: {},
+    env: laneEnv(),
     cwd: site.dir,
   });
   const running = await startServer(config);

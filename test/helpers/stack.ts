@@ -12,6 +12,7 @@ import { resolveConfig } from '../../src/config/index.js';
 import { createProxy } from '../../src/proxy/forward.js';
 import { createAssetServer, type AssetServer } from '../../src/server/server.js';
 import { buildIndex } from '../../src/static/build.js';
+import { laneEnv } from './lane.js';
 
 export interface Stack {
   url: string;
@@ -93,7 +94,7 @@ export async function startStack(t: Tap, o: StackOptions): Promise<Stack> {
   }
   const file = { static: [{ prefix: '/static/', root: 'static' }], ...(o.config ?? {}) } as Record<string, unknown>;
   if (o.app !== 'none') file.upstream = `http://127.0.0.1:${upstreamPort}`;
-  const config = resolveConfig({ file, fileDir: dir, cwd: dir });
+  const config = resolveConfig({ file, fileDir: dir, env: laneEnv(), cwd: dir });
   config.port = 0;
   const index = await buildIndex(config.static, config);
   let server: AssetServer | undefined;

@@ -6,6 +6,7 @@ import { detectFormat, findManifest } from '../../src/manifest/index.js';
 import { createAssetServer } from '../../src/server/server.js';
 import { buildIndex } from '../../src/static/build.js';
 import { tempDir, writeTree } from '../helpers/cli.js';
+import { laneEnv } from '../helpers/lane.js';
 
 t.test('detection of each format', async (t) => {
   t.equal(detectFormat({ paths: {}, version: '1.1' }), 'django');
@@ -62,7 +63,7 @@ t.test('served: Vite and Propshaft hashed names are immutable, other names are n
   const config = resolveConfig({
     file: { port: 0, static: [{ prefix: '/vite/', root: 'dist' }, { prefix: '/assets/', root: 'public/assets' }] },
     fileDir: dir,
-    env: {},
+    env: laneEnv(),
   });
   const index = await buildIndex(config.static, config);
   t.same(index.mounts.map((m) => m.manifest?.format), ['vite', 'flat']);

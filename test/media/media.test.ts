@@ -10,6 +10,7 @@ import { serveMediaFile } from '../../src/media/answer.js';
 import { prepareMedia, resolveMedia, releaseMedia } from '../../src/media/resolve.js';
 import { startServer, type Running } from '../../src/runtime/start.js';
 import { Secret, signedUrl } from '../../src/media/sign.js';
+import { laneEnv } from '../helpers/lane.js';
 
 setQuiet(true);
 const SECRET = 'media-signing-key-for-tests-0123456789abcdef';
@@ -69,7 +70,7 @@ async function start(t: Tap, dir: string, extra: Record<string, unknown> = {}): 
     },
     fileDir: dir,
     cwd: dir,
-    env: { ASSETD_MEDIA_KEY: SECRET },
+    env: { ...laneEnv(), ASSETD_MEDIA_KEY: SECRET },
   });
   const run = await startServer(config);
   t.teardown(() => run.server.close());
@@ -276,7 +277,7 @@ t.test('internal mounts answer 404 to direct requests', async (t) => {
 
 t.test('resolveMedia and serveMediaFile, as X-Accel-Redirect uses them', async (t) => {
   const dir = makeSite(t);
-  const config = resolveConfig({ file: { port: 0, media: [{ prefix: '/protected/', root: 'protected', internal: true }] }, fileDir: dir, env: {} });
+  const config = resolveConfig({ file: { port: 0, media: [{ prefix: '/protected/', root: 'protected', internal: true }] }, fileDir: dir, env: laneEnv() });
   const [mount] = await prepareMedia(config);
   t.equal(await resolveMedia(mount, '/protected/missing.txt'), null);
   t.equal(await resolveMedia(mount, '/protected/../static/app.css'), null, 'unnormalised input is refused');
@@ -309,7 +310,7 @@ t.test('startup refuses a media root that is, by real path, inside a static root
     ['looks-separate', /is the same folder as static root/],
     ['no-such-folder', /media\[0\]\.root .*no-such-folder does not exist/],
   ] as const) {
-    const config = resolveConfig({ file: { port: 0, static: [{ root: 'static' }], media: [{ root }] }, fileDir: dir, env: {} });
+    const config = resolveConfig({ file: { port: 0, static: [{ root: 'static' }], media: [{ root }] }, fileDir: dir, env: laneEnv() });
     await t.rejects(prepareMedia(config), UserError, root);
     await t.rejects(prepareMedia(config), re, root);
   }

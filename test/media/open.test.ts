@@ -22,6 +22,7 @@ import { MediaError, NODE_MEDIA_FS, prepareMedia, resolveMedia, type MediaRuntim
 import { tempDir, write } from '../helpers/fixture.js';
 import { spawnGroup } from '../helpers/process-group.js';
 import { cliPath, request, startAssetd } from '../helpers/run.js';
+import { laneEnv } from '../helpers/lane.js';
 
 setQuiet(true);
 
@@ -33,7 +34,7 @@ function site(t: Test): string {
 }
 
 async function serve(t: Test, dir: string): Promise<string> {
-  const run = await startServer(resolveConfig({ file: { port: 0, media: [{ prefix: '/media/', root: 'media' }] }, fileDir: dir, env: {} }));
+  const run = await startServer(resolveConfig({ file: { port: 0, media: [{ prefix: '/media/', root: 'media' }] }, fileDir: dir, env: laneEnv() }));
   t.teardown(() => run.server.close());
   return run.url;
 }
@@ -90,7 +91,7 @@ t.teardown(() => {
 
 /** Serve one mount through handleMedia with some of its file system calls replaced. */
 async function withFs(t: Test, dir: string, io: Partial<typeof NODE_MEDIA_FS>): Promise<{ base: string; mount: MediaRuntime }> {
-  const config = resolveConfig({ file: { port: 0, media: [{ prefix: '/media/', root: 'media' }] }, fileDir: dir, env: {} });
+  const config = resolveConfig({ file: { port: 0, media: [{ prefix: '/media/', root: 'media' }] }, fileDir: dir, env: laneEnv() });
   const [prepared] = await prepareMedia(config);
   const mount: MediaRuntime = { ...prepared, io: { ...NODE_MEDIA_FS, ...io } };
   const server = http.createServer((req, res) => void handleMedia(req, res, mount, new URL(req.url!, 'http://x').pathname));

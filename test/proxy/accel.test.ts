@@ -8,6 +8,7 @@ import { createAssetServer } from '../../src/server/server.js';
 import { buildIndex } from '../../src/static/build.js';
 import { withOverrides } from '../../src/http/header-overrides.js';
 import { closeServer, listen, request, startStack, tempDir } from '../helpers/stack.js';
+import { laneEnv } from '../helpers/lane.js';
 
 t.test('accelPath: absolute paths, decoded once, no dot segments', async (t) => {
   t.same(accelPath('/protected/invoices/42.pdf'), { ok: true, path: '/protected/invoices/42.pdf' });
@@ -53,7 +54,7 @@ t.test('an asynchronous source (a mount read per request) plugs into the proxy',
   const port = await listen(app);
   t.teardown(() => closeServer(app));
   const dir = tempDir(t, { 'static/x.css': 'x\n' });
-  const config = resolveConfig({ file: { upstream: `http://127.0.0.1:${port}`, port: 0, static: [{ root: 'static' }] }, fileDir: dir });
+  const config = resolveConfig({ file: { upstream: `http://127.0.0.1:${port}`, port: 0, static: [{ root: 'static' }] }, fileDir: dir, env: laneEnv() });
   const opened: string[] = [];
   const uploads: AccelSource = {
     prefix: '/uploads/',

@@ -6,6 +6,7 @@ import { resolveConfig } from '../../src/config/index.js';
 import { describeReload, reloadOnce, Reloader, type ReloadResult } from '../../src/runtime/reload.js';
 import { createAssetServer } from '../../src/server/server.js';
 import { buildIndex } from '../../src/static/build.js';
+import { laneEnv } from '../helpers/lane.js';
 
 function tree(t: Tap.Test) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assetd-reload-'));
@@ -17,7 +18,7 @@ function tree(t: Tap.Test) {
 
 t.test('a good tree is swapped in; a broken manifest keeps the old index', async (t) => {
   const root = tree(t);
-  const config = resolveConfig({ flags: { root }, cwd: '/' });
+  const config = resolveConfig({ flags: { root }, env: laneEnv(), cwd: '/' });
   const server = createAssetServer(config, await buildIndex(config.static, config));
   const first = server.getIndex();
   t.ok(first.public.has('/static/a.111111111111.js'));
@@ -86,7 +87,7 @@ t.test('a reload build gives the event loop turns; a startup build does not', as
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'assetd-reload-slices-'));
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(root, `f${i}.css`), `/* ${i} */`);
-  const config = resolveConfig({ flags: { root }, cwd: '/' });
+  const config = resolveConfig({ flags: { root }, env: laneEnv(), cwd: '/' });
   const turnsDuring = async (build: () => Promise<unknown>) => {
     let turns = 0;
     let done = false;

@@ -11,7 +11,7 @@ const mount = (prefix: string, o: { fallthrough?: boolean; internal?: boolean } 
 const media = (prefix: string) => ({ prefix }) as unknown as MediaRuntime;
 
 const css = file('/static/app.css');
-const redirect = { kind: 'redirect', urlPath: '/static/docs', location: 'docs/' } as unknown as Entry;
+const redirect = { kind: 'redirect', urlPath: '/static/docs', location: 'docs/', cacheControl: 'public, max-age=60' } as unknown as Entry;
 function table(o: Partial<RouteTable> = {}): RouteTable {
   return {
     public: new Map([

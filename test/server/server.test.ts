@@ -6,12 +6,13 @@ import path from 'node:path';
 import { resolveConfig } from '../../src/config/index.js';
 import { createAssetServer } from '../../src/server/server.js';
 import { buildIndex } from '../../src/static/build.js';
+import { laneEnv } from '../helpers/lane.js';
 
 async function running(t: Tap.Test, flags: Record<string, string> = {}) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'assetd-server-'));
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   fs.writeFileSync(path.join(root, 'a.css'), 'a{}');
-  const config = resolveConfig({ flags: { root, port: '0', 'access-log': 'off', ...flags }, cwd: '/' });
+  const config = resolveConfig({ flags: { root, port: '0', 'access-log': 'off', ...flags }, env: laneEnv(), cwd: '/' });
   const s = createAssetServer(config, await buildIndex(config.static, config));
   const addr = await s.listen();
   t.teardown(() => s.close());

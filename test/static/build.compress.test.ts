@@ -5,6 +5,7 @@ import { resolveConfig } from '../../src/config/index.js';
 import { createAssetServer } from '../../src/server/server.js';
 import { buildIndex } from '../../src/static/build.js';
 import { tempDir, writeTree } from '../helpers/cli.js';
+import { laneEnv } from '../helpers/lane.js';
 
 const css = Array.from({ length: 300 }, (_, i) => `.r${i} { margin: ${i}px; }`).join('\n');
 
@@ -23,7 +24,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 t.test('compressMissing: a plain folder is served with brotli and gzip made in memory', async (t) => {
   const dir = tempDir(t);
   writeTree(dir, { 'site.css': css, 'logo.png': Buffer.alloc(3000, 1), 'tiny.txt': 'x', 'has.css': css, 'has.css.br': zlib.brotliCompressSync(css) });
-  const config = resolveConfig({ flags: { root: dir, port: '0', 'compress-missing': true }, env: {} });
+  const config = resolveConfig({ flags: { root: dir, port: '0', 'compress-missing': true }, env: laneEnv() });
   t.equal(config.static[0].compressMissing, true);
   const index = await buildIndex(config.static, config);
   t.equal(index.mounts[0].compressedInMemory, 2, 'br and gz of site.css only (png skipped, tiny not worth it, has.css has its own)');

@@ -137,8 +137,8 @@ t.test('index files', async (t) => {
   const idx = await buildIndex([mount(dir, { index: 'index.html' })], opts);
   t.equal(file(idx.public.get('/static/')).rel, 'index.html');
   t.equal(file(idx.public.get('/static/docs/')).rel, 'docs/index.html');
-  t.same(idx.public.get('/static/docs'), { kind: 'redirect', urlPath: '/static/docs', location: 'docs/' });
-  t.same(idx.public.get('/static'), { kind: 'redirect', urlPath: '/static', location: 'static/' });
+  t.same(idx.public.get('/static/docs'), { kind: 'redirect', urlPath: '/static/docs', location: 'docs/', cacheControl: 'public, max-age=60' });
+  t.same(idx.public.get('/static'), { kind: 'redirect', urlPath: '/static', location: 'static/', cacheControl: 'public, max-age=60' });
 });
 
 t.test('configured header values are checked once, at startup', async (t) => {
