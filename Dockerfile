@@ -32,6 +32,9 @@ RUN chmod 0755 bin/assetd.js \
 # the node user (uid 1000) comes with the base image
 USER node
 EXPOSE 8080
-HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "require('http').get({host:'127.0.0.1',port:process.env.ASSETD_PORT||8080,path:process.env.ASSETD_HEALTH_PATH||'/__assetd/health',timeout:2000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',function(){this.destroy()})"]
+# `assetd health --pid 1` resolves the flags of PID 1 (assetd serve and the arguments given
+# to `docker run`), the ASSETD_* variables and the config file as serve did, and asks the
+# health path on that port: a container run with `--port 9000` is checked on 9000.
+HEALTHCHECK --interval=15s --timeout=10s --start-period=20s --retries=3 \
+  CMD ["assetd", "health", "--pid", "1"]
 ENTRYPOINT ["assetd", "serve"]

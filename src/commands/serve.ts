@@ -22,8 +22,9 @@ export async function serve(argv: string[]): Promise<void> {
   const flags = parseServeFlags(argv);
   const config = loadConfig(flags);
   const startedAt = Date.now();
-  if (cluster.isPrimary && workerCount(config) > 1) {
-    await runPrimary(config, workerCount(config));
+  const workers = cluster.isPrimary ? workerCount(config) : 1;
+  if (workers > 1) {
+    await runPrimary(config, workers);
     return;
   }
   const channel = cluster.isWorker ? workerChannel() : undefined;

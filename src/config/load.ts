@@ -13,15 +13,15 @@ import type { Config } from './types.js';
 
 export type FlagValues = Record<string, string | boolean | undefined>;
 
-/** Parse `serve`-style flags (the SERVE_FLAGS table plus --config); unknown flags are a UserError. */
-export function parseServeFlags(argv: string[]): FlagValues {
+/** Parse `serve`-style flags (the SERVE_FLAGS table plus --config); unknown flags are a UserError naming `command`. */
+export function parseServeFlags(argv: string[], command = 'serve'): FlagValues {
   const options: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' } };
   for (const [flag, spec] of Object.entries(SERVE_FLAGS)) options[flag] = { type: spec.type };
   try {
     const { values } = parseArgs({ args: argv, options, allowPositionals: false, strict: true });
     return values as FlagValues;
   } catch (e) {
-    throw new UserError(`serve: ${(e as Error).message.split('\n')[0]}`);
+    throw new UserError(`${command}: ${(e as Error).message.split('\n')[0]}`);
   }
 }
 

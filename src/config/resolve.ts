@@ -76,6 +76,13 @@ function coerce(kind: Kind, raw: unknown, where: string, field: Field, fromStrin
       if (field.min !== undefined && v < field.min) bad(`expected a number of at least ${field.min}`);
       return v;
     }
+    case 'workers': {
+      if (raw === 'auto' || raw === 0 || (fromString && typeof raw === 'string' && /^\s*(auto|0)\s*$/.test(raw))) return 'auto';
+      let n: unknown = raw;
+      if (fromString && typeof raw === 'string' && /^\d+$/.test(raw.trim())) n = Number(raw);
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) bad('expected "auto" or a whole number of at least 1');
+      return n;
+    }
     case 'prefix': {
       if (typeof raw !== 'string' || !raw.startsWith('/')) bad('expected a URL path starting with "/"');
       let p = raw as string;

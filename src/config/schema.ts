@@ -8,7 +8,7 @@ import { INERT_TYPES } from '../http/index.js';
 import { MANIFEST_FORMATS } from '../manifest/index.js';
 import { ACCESS_LOG_FORMATS } from './types.js';
 
-export type Kind = 'string' | 'int' | 'bool' | 'port' | 'prefix' | 'cors' | 'nullable-string' | 'format' | 'regex' | 'upstream' | 'type-list' | 'signed' | 'access-log' | 'nullable-path';
+export type Kind = 'string' | 'int' | 'bool' | 'port' | 'prefix' | 'cors' | 'nullable-string' | 'format' | 'regex' | 'upstream' | 'type-list' | 'signed' | 'access-log' | 'nullable-path' | 'workers';
 
 export interface Field {
   kind: Kind;
@@ -35,7 +35,7 @@ export const TOP_FIELDS: Record<string, Field> = {
   upstreamBodyTimeout: { flag: 'upstream-body-timeout', kind: 'int', min: 0, default: 60_000, doc: "Milliseconds of silence allowed inside the upstream's response body; 0 waits forever." },
   upstreamKeepHost: { flag: 'upstream-keep-host', kind: 'bool', default: true, doc: "Forward the client's Host header (true) or the upstream's own host (false)." },
   maxBodySize: { flag: 'max-body-size', kind: 'int', min: 0, default: 100 * 1024 * 1024, doc: 'Largest request body forwarded to the upstream, in bytes (413 past it); 0 for no limit.' },
-  workers: { flag: 'workers', kind: 'int', min: 0, default: 0, doc: 'Worker processes; 0 starts one per available CPU, 1 runs in a single process.' },
+  workers: { flag: 'workers', kind: 'workers', default: 'auto', doc: 'Worker processes: "auto" starts one per CPU the process may use (the cgroup CPU quota rounded up, within the CPU affinity; 0 means the same), 1 runs in a single process.' },
   shutdownTimeout: { flag: 'shutdown-timeout', kind: 'int', min: 0, default: 10_000, doc: 'Milliseconds in-flight requests get to finish after SIGTERM/SIGINT before the process exits.' },
   drainDelay: { flag: 'drain-delay', kind: 'int', min: 0, default: 0, doc: 'Milliseconds a graceful stop keeps accepting connections (health answering 503) even with nothing in flight; at most shutdownTimeout.' },
   headersTimeout: { flag: 'headers-timeout', kind: 'int', min: 1, default: 10_000, doc: 'Milliseconds a client has to send its request headers (slow clients are cut off).' },

@@ -56,8 +56,8 @@ export interface Config {
   memoryThreshold: number;
   /** Total bytes held in memory across all mounts; larger sets stream the rest. */
   memoryLimit: number;
-  /** Worker processes; 0 means one per available CPU. 1 runs in a single process. */
-  workers: number;
+  /** Worker processes, or "auto" (0 in a file or flag reads as "auto"): one per CPU the quota and affinity allow. 1 runs in a single process. */
+  workers: number | 'auto';
   /** Milliseconds in-flight requests get to finish after SIGTERM/SIGINT. */
   shutdownTimeout: number;
   /** Milliseconds a drain keeps accepting (health answering 503) even with nothing in flight. */

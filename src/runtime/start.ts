@@ -3,7 +3,6 @@
  * and the server made and listening, and the one start line.
  */
 import cluster from 'node:cluster';
-import os from 'node:os';
 import type { Config } from '../config/index.js';
 import { logInfo } from '../log.js';
 import { prepareMedia, type MediaRuntime } from '../media/index.js';
@@ -11,6 +10,7 @@ import { mediaAccelSources, staticAccelSources } from '../proxy/index.js';
 import { createProxy, type Proxy } from '../proxy/index.js';
 import { createAssetServer, type AssetServer, type ServerOptions } from '../server/index.js';
 import { buildIndex, type StaticIndex } from '../static/index.js';
+import { cpuBudget } from './cpus.js';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -64,8 +64,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   return { config, server, url, line };
 }
 
-/** Worker processes to run: the configured count, or one per available CPU for 0. */
+/** Worker processes to run: the configured count, or for "auto" one per CPU the cgroup quota and the affinity allow. */
 export function workerCount(config: Config): number {
-  return config.workers > 0 ? config.workers : os.availableParallelism();
+  return config.workers === 'auto' ? cpuBudget().cpus : config.workers;
 }
 

@@ -1,12 +1,12 @@
 import t from 'tap';
-import { checkServicePaths, resolveConfig, type ConfigSources } from '../../src/config/index.js';
+import { checkServicePaths, resolveConfig, TOP_FIELDS, type ConfigSources } from '../../src/config/index.js';
 import { UserError } from '../../src/errors.js';
 
 const withRoot = (more: ConfigSources = {}): ConfigSources => ({ cwd: '/srv', ...more, flags: { root: 'static', ...(more.flags ?? {}) } });
 
 t.test('production defaults', async (t) => {
   const c = resolveConfig(withRoot());
-  t.equal(c.workers, 0, '0: one worker per CPU');
+  t.equal(c.workers, TOP_FIELDS.workers!.default, 'workers: the schema\'s default');
   t.equal(c.shutdownTimeout, 10_000);
   t.equal(c.headersTimeout, 10_000);
   t.equal(c.requestTimeout, 0, 'no total limit on a request');
@@ -17,6 +17,16 @@ t.test('production defaults', async (t) => {
   t.equal(c.accessLog, 'combined');
   t.equal(c.healthPath, '/__assetd/health');
   t.equal(c.metricsPath, '/__assetd/metrics');
+});
+
+t.test('workers: "auto" or a count; 0 reads as "auto"', async (t) => {
+  t.equal(resolveConfig(withRoot({ flags: { workers: 'auto' } })).workers, 'auto');
+  t.equal(resolveConfig(withRoot({ env: { ASSETD_WORKERS: 'auto' } })).workers, 'auto');
+  t.equal(resolveConfig(withRoot({ file: { workers: 'auto' } })).workers, 'auto');
+  t.equal(resolveConfig(withRoot({ flags: { workers: '0' } })).workers, 'auto', 'the count of earlier versions');
+  t.equal(resolveConfig(withRoot({ file: { workers: 0 } })).workers, 'auto');
+  t.equal(resolveConfig(withRoot({ file: { workers: 'auto' }, flags: { workers: '1' } })).workers, 1);
+  t.equal(resolveConfig(withRoot({ env: { ASSETD_WORKERS: '3' } })).workers, 3);
 });
 
 t.test('file, environment and flags set the production keys, flags win', async (t) => {
@@ -43,7 +53,9 @@ t.test('bad values are one-line errors naming the key', async (t) => {
   const cases: [ConfigSources, RegExp][] = [
     [withRoot({ flags: { 'access-log': 'verbose' } }), /^--access-log: expected one of combined, json, off/],
     [withRoot({ file: { accessLog: true } }), /accessLog: expected one of/],
-    [withRoot({ flags: { workers: '-1' } }), /^--workers: expected a whole number/],
+    [withRoot({ flags: { workers: '-1' } }), /^--workers: expected "auto" or a whole number of at least 1/],
+    [withRoot({ env: { ASSETD_WORKERS: 'many' } }), /^ASSETD_WORKERS: expected "auto" or a whole number/],
+    [withRoot({ file: { workers: '2' } }), /workers: expected "auto" or a whole number/],
     [withRoot({ env: { ASSETD_SHUTDOWN_TIMEOUT: 'soon' } }), /^ASSETD_SHUTDOWN_TIMEOUT: expected a whole number/],
     [withRoot({ flags: { 'headers-timeout': '0' } }), /--headers-timeout: expected a number of at least 1/],
     [withRoot({ flags: { 'max-header-size': '100' } }), /--max-header-size: expected a number of at least 1024/],

@@ -51,7 +51,9 @@ const TABLE: Record<string, { run: keyof typeof RUNNERS; note?: string } | { not
     run: 'reload',
     note: 'against a server the test started on a collected tree, in one process and with two workers; then the kill line alone on a broken manifest, and the systemd ExecReload line with $MAINPID',
   },
-  'docker build -t assetd .': { notRun: 'no container engine here: the docker client has no daemon, and podman would pull node:20-bookworm-slim from a registry' },
+  'docker build -t assetd .': {
+    notRun: 'not as written (the docker client has no daemon here): test/e2e/container.test.ts builds the same Dockerfile with podman, on a local stand-in for node:20-bookworm-slim, and runs the image as these lines do (a tree mounted read-only, --cpus, flags after the image name); test/recipes.test.ts checks their variables and flags against the schema',
+  },
   'npm run bench': { notRun: BENCH },
   'npm ci': { notRun: 'the contributor loop: npm ci and npm test are what CI runs around this suite, npm run build ran before it, the bench lines are minutes of load (test/bench/*.test.ts cover them), and one tap file is what this suite is made of' },
   'npm run bench -- --scenario small-br --peers --rounds 3': { notRun: BENCH },
